@@ -1,0 +1,132 @@
+"""Read and write the curated records in ``data/``.
+
+``data/`` is the source of truth: one CSV file per table (columns as in
+:mod:`kb.models`), plus the archived article texts.  Files are written
+sorted by primary key, UTF-8, with ``\\n`` line endings, so that a change
+shows as a small diff.  Writes replace files atomically (temporary file,
+then rename), so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlmodel import SQLModel
+
+from kb.models import DATA_MODELS, data_columns, primary_key
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass
+class Table:
+    """The rows of one data file as strings, with their line numbers."""
+
+    model: type[SQLModel]
+    path: Path
+    frame: pd.DataFrame  # all columns as str; '' for empty
+    columns: list[str]  # header as found in the file
+
+    @property
+    def name(self) -> str:
+        return self.model.__tablename__
+
+    def line_of(self, index: int) -> int:
+        """File line of the row at ``index`` (the header is line 1)."""
+        return index + 2
+
+    def records(self) -> list[dict[str, str]]:
+        return self.frame.to_dict("records")
+
+
+def data_file(data_dir: Path, model: type[SQLModel]) -> Path:
+    return Path(data_dir) / model.__data_file__
+
+
+def read_table(data_dir: Path, model: type[SQLModel]) -> Table:
+    """Read one data file; every value is a string ('' when empty)."""
+    path = data_file(data_dir, model)
+    if not path.exists():
+        frame = pd.DataFrame(columns=data_columns(model), dtype=str)
+        return Table(model, path, frame, data_columns(model))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return Table(model, path, frame, list(frame.columns))
+
+
+def read_all(data_dir: Path) -> dict[str, Table]:
+    """Every data file, keyed by table name."""
+    return {m.__tablename__: read_table(data_dir, m) for m in DATA_MODELS}
+
+
+def to_csv_text(model: type[SQLModel], rows: list[dict]) -> str:
+    """Rows rendered as the data file for ``model``: known columns, sorted by primary key."""
+    columns = data_columns(model)
+    key = primary_key(model)
+    clean = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    clean.sort(key=lambda r: tuple(r[k] for k in key))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(clean)
+    return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_table(data_dir: Path, model: type[SQLModel], rows: list[dict]) -> Path:
+    """Replace the data file of ``model`` with ``rows`` (sorted, atomically)."""
+    path = data_file(data_dir, model)
+    atomic_write_text(path, to_csv_text(model, rows))
+    return path
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the names and contents of every file in ``data_dir``.
+
+    Hidden files (temporary files of an interrupted write, locks) are ignored.
+    """
+    digest = hashlib.sha256()
+    data_dir = Path(data_dir)
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(data_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        digest.update(str(relative.as_posix()).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,199 @@
+"""The schema, defined once as SQLModel tables.
+
+Each model is one table of ``kb.db``.  Field descriptions are the column
+documentation: ``kb metadata`` publishes them in ``metadata.json`` for
+Datasette, and ``docs/data.md`` points here.
+
+Tables marked with ``__data_file__`` are read from a CSV file in ``data/``
+(one file per table).  Columns listed in ``__computed__`` are not in the
+file: the build fills them (article text, lookups, summaries).
+Lookup tables are generated from :mod:`kb.vocab`.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import ClassVar, Optional
+
+from sqlmodel import Field, SQLModel
+
+from kb import vocab
+
+
+def _lookup_model(vocabulary: vocab.Vocabulary) -> type[SQLModel]:
+    """A lookup-table model for one vocabulary: value, label, description (+ extras)."""
+    annotations = {"value": str, "label": str, "description": str}
+    namespace = {
+        "__tablename__": vocabulary.table,
+        "__doc__": vocabulary.description,
+        "value": Field(primary_key=True, description="The value used in other tables."),
+        "label": Field(description="A short human label."),
+        "description": Field(description="What the value means."),
+    }
+    for column in vocabulary.extra_columns:
+        sample = next((t.extra[column] for t in vocabulary.terms if t.extra.get(column) is not None), "")
+        annotations[column] = Optional[type(sample)]
+        namespace[column] = Field(default=None, description=_EXTRA_COLUMN_DOCS[column])
+    namespace["__annotations__"] = annotations
+    name = "".join(part.title() for part in vocabulary.table.split("_"))
+    return types.new_class(name, (SQLModel,), {"table": True}, lambda ns: ns.update(namespace))
+
+
+_EXTRA_COLUMN_DOCS = {
+    "evidence_level": "Oxford CEBM 2011-style level: 1 strongest to 5 weakest; empty for regulatory documents.",
+    "starting_certainty": "GRADE certainty a body of evidence starts from when this is its best design.",
+    "is_review": "1 when the design summarises other studies (reviews), 0 for primary studies.",
+    "rank": "Order of the value, higher is stronger or more favourable.",
+}
+
+LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}
+
+
+def _lookup(vocabulary: vocab.Vocabulary) -> str:
+    return f"{vocabulary.table}.value"
+
+
+class Article(SQLModel, table=True):
+    """Documents that make claims; the seed consumer article is the first."""
+
+    __tablename__ = "articles"
+    __data_file__: ClassVar[str] = "articles.csv"
+    __computed__: ClassVar[tuple[str, ...]] = ("text",)
+
+    id: str = Field(primary_key=True, description="Stable slug of the article.")
+    title: str = Field(description="Title as shown on the page.")
+    site: str = Field(default="", description="Web site that published it; empty where the archived copy does not show it.")
+    author_as_shown: str = Field(default="", description="Author name exactly as the page shows it.")
+    url: str = Field(default="", description="Address of the original; empty where the archived copy does not record it.")
+    text_file: str = Field(description="Path of the archived text under data/, the source the quotes are checked against.")
+    text_sha256: str = Field(description="SHA-256 of the archived text file; the build refuses a changed text.")
+    notes: str = Field(default="", description="Curator notes on the source.")
+    text: str = Field(default="", description="Full archived text (filled by the build from text_file).")
+
+
+class Claim(SQLModel, table=True):
+    """One assertion an article makes, anchored to its exact words."""
+
+    __tablename__ = "claims"
+    __data_file__: ClassVar[str] = "claims.csv"
+
+    id: str = Field(primary_key=True, description="Stable slug of the claim.")
+    article_id: str = Field(foreign_key="articles.id", index=True, description="The article that makes the claim.")
+    quote: str = Field(description="The claim's exact words, verbatim from the article text.")
+    quote_start: int = Field(description="Character offset where the quote starts in the article text (0-based).")
+    quote_end: int = Field(description="Character offset just after the quote ends.")
+    statement: str = Field(description="A neutral one-sentence statement of what is claimed.")
+    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), index=True, description="benefit, risk, safety or description (see claim_kinds).")
+    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), index=True, description="Subject of the claim (see topics).")
+    population: str = Field(default="", description="The people the claim is about, where the article names them.")
+    outcome: str = Field(default="", description="The outcome the claim promises or warns of, where the article names it.")
+    scope_note: str = Field(default="", description="Why the claim was drawn this way (for example, why a bundled sentence was split).")
+    no_evidence_reason: str = Field(default="", description="Filled when no source bears on the claim: what was looked for.")
+    override_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Curator's verdict replacing the computed one; needs override_reason and override_by.")
+    override_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Curator's certainty replacing the computed one; needs override_reason and override_by.")
+    override_reason: str = Field(default="", description="Why the curator overrode the computed value.")
+    override_by: str = Field(default="", description="Name of the curator who made the override.")
+
+
+class Study(SQLModel, table=True):
+    """Evidence sources: papers, reviews, regulatory documents."""
+
+    __tablename__ = "studies"
+    __data_file__: ClassVar[str] = "studies.csv"
+    __computed__: ClassVar[tuple[str, ...]] = ("evidence_level", "darker_skin_included")
+
+    id: str = Field(primary_key=True, description="Stable slug of the study (the bibliography key where it came from there).")
+    title: str = Field(default="", description="Title as verified; empty where it could not be confirmed.")
+    authors: str = Field(default="", description="Authors as verified ('Surname AB, ...'); empty where unconfirmed.")
+    first_author: str = Field(default="", description="First author or issuing body.")
+    journal: str = Field(default="", description="Journal or publishing body.")
+    year: Optional[int] = Field(default=None, index=True, description="Year of publication; empty where unconfirmed.")
+    volume: str = Field(default="", description="Journal volume.")
+    issue: str = Field(default="", description="Journal issue.")
+    pages: str = Field(default="", description="Page range.")
+    doi: Optional[str] = Field(default=None, unique=True, description="DOI as verified (no resolver prefix); empty where none was confirmed.")
+    pmid: Optional[str] = Field(default=None, unique=True, description="PubMed id; empty where none was confirmed.")
+    pmcid: Optional[str] = Field(default=None, unique=True, description="PubMed Central id (PMC...); empty where none was confirmed.")
+    design: str = Field(foreign_key=_lookup(vocab.STUDY_DESIGNS), index=True, description="Study design (see study_designs), which sets the evidence level.")
+    design_as_reported: str = Field(default="", description="The design in the source's or verifier's words.")
+    design_is_guess: int = Field(default=0, description="1 when the design was guessed by a loader and not yet confirmed by a curator.")
+    n_participants: Optional[int] = Field(default=None, description="People analysed (completers where given; pooled patients for reviews); empty when unknown or not people.")
+    n_as_reported: str = Field(default="", description="Sample size in the source's words (enrolled, completed, studies).")
+    population: str = Field(default="", description="Who was studied, including Fitzpatrick skin types where known.")
+    fitzpatrick_min: Optional[int] = Field(default=None, description="Lightest Fitzpatrick skin type included (1-6), where reported.")
+    fitzpatrick_max: Optional[int] = Field(default=None, description="Darkest Fitzpatrick skin type included (1-6), where reported.")
+    risk_of_bias: str = Field(foreign_key=_lookup(vocab.RISK_OF_BIAS), description="Curator's risk-of-bias judgement (see risk_of_bias_levels).")
+    risk_of_bias_reason: str = Field(default="", description="Why, in a few words.")
+    verification: str = Field(foreign_key=_lookup(vocab.VERIFICATION_STATUSES), index=True, description="How far the record was verified (see verification_statuses).")
+    url: str = Field(default="", description="The public record the metadata was checked against (first of verified_urls).")
+    evidence_level: Optional[int] = Field(default=None, index=True, description="Evidence level from the design (filled by the build).")
+    darker_skin_included: Optional[int] = Field(default=None, description="1 when Fitzpatrick IV-VI are included, 0 when not, empty when unknown (filled by the build).")
+
+
+class StudyVerification(SQLModel, table=True):
+    """The verification record each bibliography study was taken from: what was checked, where."""
+
+    __tablename__ = "study_verifications"
+    __data_file__: ClassVar[str] = "study_verifications.csv"
+
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study this record verifies.")
+    source: str = Field(description="Where the record comes from (the verified bibliography file).")
+    doi: Optional[str] = Field(default=None, description="DOI as verified.")
+    pmid: Optional[str] = Field(default=None, description="PMID as verified.")
+    pmcid: Optional[str] = Field(default=None, description="PMCID as verified.")
+    verified_urls: str = Field(default="", description="Public records the fields were checked against, separated by ' | '.")
+    verified_fields: str = Field(default="", description="Which fields each record confirmed.")
+    completeness: str = Field(description="'complete', or 'missing:' and the fields that could not be confirmed.")
+
+
+class ClaimEvidence(SQLModel, table=True):
+    """Links: what one study says about one claim."""
+
+    __tablename__ = "claim_evidence"
+    __data_file__: ClassVar[str] = "claim_evidence.csv"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", index=True, description="The claim.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="The study.")
+    stance: str = Field(foreign_key=_lookup(vocab.STANCES), index=True, description="What the study says about the claim (see stances).")
+    directness: str = Field(foreign_key=_lookup(vocab.DIRECTNESS), index=True, description="Direct, or how it is indirect (see directness).")
+    indirectness_reason: str = Field(default="", description="For indirect links: how the study differs from the claim.")
+    rating: int = Field(description="1-5: how well this source supports this claim (see support_ratings).")
+    note: str = Field(description="What this source shows about this claim, in the curator's words.")
+
+
+class StudyInclusion(SQLModel, table=True):
+    """Which primary studies a review includes, so that their participants count once."""
+
+    __tablename__ = "study_inclusions"
+    __data_file__: ClassVar[str] = "study_inclusions.csv"
+
+    review_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="The review.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="A study the review includes.")
+    note: str = Field(default="", description="Where the inclusion is recorded.")
+
+
+class BuildInfo(SQLModel, table=True):
+    """When and from which state of data/ the database was built."""
+
+    __tablename__ = "build_info"
+
+    id: int = Field(default=1, primary_key=True, description="Always 1: one build per database.")
+    built_at: str = Field(description="UTC time the build finished (ISO 8601).")
+    data_sha256: str = Field(description="SHA-256 over every file in data/, so a build can be traced to its sources.")
+    kb_version: str = Field(description="Version of the kb package that built it.")
+    n_claims: int = Field(description="Claims in this build.")
+    n_studies: int = Field(description="Studies in this build.")
+    n_links: int = Field(description="Claim-study links in this build.")
+
+
+DATA_MODELS: tuple[type[SQLModel], ...] = (Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion)
+
+
+def data_columns(model: type[SQLModel]) -> list[str]:
+    """The columns of ``model`` that its data file holds, in table order."""
+    computed = set(getattr(model, "__computed__", ()))
+    return [c.name for c in model.__table__.columns if c.name not in computed]
+
+
+def primary_key(model: type[SQLModel]) -> list[str]:
+    return [c.name for c in model.__table__.primary_key.columns]
