@@ -197,3 +197,51 @@ def data_columns(model: type[SQLModel]) -> list[str]:
 
 def primary_key(model: type[SQLModel]) -> list[str]:
     return [c.name for c in model.__table__.primary_key.columns]
+
+
+class ClaimCertainty(SQLModel, table=True):
+    """The GRADE domains behind each claim's certainty: one row per claim and domain, with the reason."""
+
+    __tablename__ = "claim_certainty"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", index=True, description="The claim.")
+    domain: str = Field(primary_key=True, foreign_key=_lookup(vocab.CERTAINTY_DOMAINS), description="GRADE domain (see certainty_domains).")
+    change: int = Field(description="Levels moved: 0 no change, -1 or -2 down, +1 up.")
+    reason: str = Field(description="Why, naming the studies concerned.")
+
+
+class ClaimSummary(SQLModel, table=True):
+    """One row per claim: the verdict, how sure, based on what. Start here."""
+
+    __tablename__ = "claim_summary"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
+    statement: str = Field(description="What is claimed, in neutral words.")
+    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), index=True, description="benefit, risk, safety or description.")
+    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), index=True, description="Subject of the claim.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), index=True, description="Final verdict: the curator's override where there is one, else the computed one.")
+    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), index=True, description="Final certainty: the curator's override where there is one, else the computed one.")
+    computed_verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict from the rules in kb/grading.py.")
+    verdict_rule: int = Field(foreign_key="verdict_rules.rule", description="Which verdict rule decided it (see verdict_rules).")
+    computed_certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty from the GRADE domains (see claim_certainty).")
+    starting_certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Where the certainty started, from the best clinical design present.")
+    overridden: int = Field(description="1 when a curator overrode the verdict or the certainty.")
+    n_supports: int = Field(description="Links that support the claim.")
+    n_qualifies: int = Field(description="Links that qualify it.")
+    n_mixed: int = Field(description="Links with mixed findings.")
+    n_refutes: int = Field(description="Links that refute it.")
+    n_studies: int = Field(description="Distinct studies linked.")
+    n_participants: int = Field(description="Distinct participants (lower bound; a review and the studies it includes counted once).")
+    best_evidence_level: Optional[int] = Field(default=None, description="Strongest evidence level among linked studies (1 best).")
+    key_sources: str = Field(description="The two or three most informative studies (ids).")
+    rationale: str = Field(description="Two to four sentences: the best evidence, what limits certainty, what the article gets wrong.")
+
+
+class VerdictRuleRow(SQLModel, table=True):
+    """The verdict rules of kb/grading.py, in the order they are tried (first match wins)."""
+
+    __tablename__ = "verdict_rules"
+
+    rule: int = Field(primary_key=True, description="Order in which the rule is tried.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict given when the condition holds.")
+    condition: str = Field(description="The condition, in words.")

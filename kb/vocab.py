@@ -100,6 +100,7 @@ class Verdict(StrEnum):
 
 
 class Domain(StrEnum):
+    START = "starting_point"
     RISK_OF_BIAS = "risk_of_bias"
     INCONSISTENCY = "inconsistency"
     INDIRECTNESS = "indirectness"
@@ -201,6 +202,7 @@ CERTAINTY_DOMAINS = Vocabulary(
     "certainty_domains",
     "GRADE domains that can move a claim's certainty down (or, rarely, up) from its starting point.",
     (
+        Term(Domain.START, "Starting point", "Not a domain but where certainty starts: high when the best clinical evidence is randomised, low when observational, very low with none (change is always 0)."),
         Term(Domain.RISK_OF_BIAS, "Risk of bias", "Down one level when most weight rests on studies at high risk of bias."),
         Term(Domain.INCONSISTENCY, "Inconsistency", "Down one level when sources disagree (mixed, qualifying or refuting links beside supporting ones); two when refuting evidence is as strong as supporting."),
         Term(Domain.INDIRECTNESS, "Indirectness", "Down one level when most sources differ from the claim in population, intervention or outcome; two when none is direct."),

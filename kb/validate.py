@@ -1,0 +1,313 @@
+"""Validation of ``data/``: every rule, every problem, all at once.
+
+:func:`validate` returns a list of :class:`Problem` (file, line, column,
+message); an empty list means the data can be built.  Generic rules come
+from the schema (required fields, integers, vocabulary values, references
+between tables, duplicate keys); the rest are the rules that make this a
+knowledge base a reviewer can trust (quotes found verbatim at their
+offsets, identifiers well formed, unique and equal to their verification
+record, the article text unchanged).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Integer
+from sqlmodel import SQLModel
+
+from kb import vocab
+from kb.datafiles import Table, read_all, sha256_file
+from kb.models import (
+    Article, Claim, ClaimEvidence, LOOKUP_MODELS, Study, StudyInclusion,
+    StudyVerification, data_columns, primary_key,
+)
+from kb.vocab import Directness, Verification
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one place of ``data/``."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        column = f" column '{self.column}':" if self.column else ""
+        return f"{where}:{column} {self.message}"
+
+
+class ValidationError(Exception):
+    """Raised when ``data/`` has problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in data/:\n" + "\n".join(str(p) for p in problems))
+
+
+IDENTIFIER_PATTERNS = {
+    "doi": re.compile(r"^10\.\d{4,9}/\S+$"),
+    "pmid": re.compile(r"^[1-9]\d{0,8}$"),
+    "pmcid": re.compile(r"^PMC\d+$"),
+}
+
+
+def normalise_doi(doi: str) -> str:
+    """Lower case, without resolver prefix or 'doi:' label."""
+    doi = doi.strip()
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I)
+    return doi.lower()
+
+
+def validate(data_dir: Path) -> list[Problem]:
+    """All problems in ``data_dir``, sorted by file and line."""
+    data_dir = Path(data_dir)
+    tables = read_all(data_dir)
+    problems: list[Problem] = []
+    for table in tables.values():
+        problems += check_columns(table, data_dir)
+    if problems:  # a missing or misnamed column makes row checks meaningless
+        return sorted(problems)
+    for table in tables.values():
+        problems += check_rows(table, data_dir)
+    keys = {name: {tuple(r[k] for k in primary_key(t.model)) for r in t.records()} for name, t in tables.items()}
+    for table in tables.values():
+        problems += check_references(table, keys, data_dir)
+    problems += check_articles(tables["articles"], data_dir)
+    problems += check_quotes(tables["claims"], tables["articles"], data_dir)
+    problems += check_identifiers(tables["studies"], tables["study_verifications"], data_dir)
+    problems += check_links(tables["claim_evidence"], data_dir)
+    problems += check_claim_evidence_status(tables["claims"], tables["claim_evidence"], data_dir)
+    problems += check_overrides(tables["claims"], data_dir)
+    problems += check_studies(tables["studies"], data_dir)
+    problems += check_verification_status(tables["studies"], tables["study_verifications"], data_dir)
+    problems += check_inclusions(tables["study_inclusions"], tables["studies"], data_dir)
+    return sorted(set(problems))
+
+
+def _file(table: Table, data_dir: Path) -> str:
+    return f"data/{table.path.relative_to(data_dir).as_posix()}"
+
+
+def _problem(table: Table, data_dir: Path, index: int | None, column: str, message: str) -> Problem:
+    line = table.line_of(index) if index is not None else 0
+    return Problem(_file(table, data_dir), line, column, message)
+
+
+def check_columns(table: Table, data_dir: Path) -> list[Problem]:
+    """The header holds exactly the model's data columns."""
+    expected = data_columns(table.model)
+    found = table.columns
+    problems = [Problem(_file(table, data_dir), 1, c, "required column is missing from the header") for c in expected if c not in found]
+    problems += [Problem(_file(table, data_dir), 1, c, f"unknown column (expected: {', '.join(expected)})") for c in found if c not in expected]
+    return problems
+
+
+def _lookup_vocabulary(model: type[SQLModel], column: str) -> vocab.Vocabulary | None:
+    for fk in model.__table__.columns[column].foreign_keys:
+        table = fk.column.table.name
+        if table in LOOKUP_MODELS:
+            return next(v for v in vocab.ALL if v.table == table)
+    return None
+
+
+def check_rows(table: Table, data_dir: Path) -> list[Problem]:
+    """Required fields, integers, vocabulary values and duplicate keys."""
+    model = table.model
+    problems = []
+    fields = model.model_fields
+    seen: dict[tuple, int] = {}
+    key = primary_key(model)
+    for index, row in enumerate(table.records()):
+        for column in data_columns(model):
+            value = row[column]
+            sa_column = model.__table__.columns[column]
+            if value.strip() != value:
+                problems.append(_problem(table, data_dir, index, column, "value has leading or trailing spaces"))
+            if value == "":
+                if fields[column].is_required() and not sa_column.nullable:
+                    problems.append(_problem(table, data_dir, index, column, "required value is empty"))
+                continue
+            if isinstance(sa_column.type, Integer) and not re.fullmatch(r"-?\d+", value):
+                problems.append(_problem(table, data_dir, index, column, f"{value!r} is not a whole number"))
+            vocabulary = _lookup_vocabulary(model, column)
+            if vocabulary is not None and value not in vocabulary:
+                problems.append(_problem(table, data_dir, index, column,
+                                         f"{value!r} is not in the {vocabulary.table} vocabulary ({', '.join(vocabulary.values())})"))
+        identity = tuple(row[k] for k in key)
+        if identity in seen:
+            problems.append(_problem(table, data_dir, index, ",".join(key),
+                                     f"duplicate id {'/'.join(identity)!r} (first on line {table.line_of(seen[identity])})"))
+        else:
+            seen[identity] = index
+    return problems
+
+
+def check_references(table: Table, keys: dict[str, set[tuple]], data_dir: Path) -> list[Problem]:
+    """Every reference to another data table names a row that exists."""
+    problems = []
+    model = table.model
+    for column in data_columns(model):
+        for fk in model.__table__.columns[column].foreign_keys:
+            target = fk.column.table.name
+            if target not in keys:
+                continue  # lookup tables are checked as vocabularies
+            for index, row in enumerate(table.records()):
+                if row[column] and (row[column],) not in keys[target]:
+                    problems.append(_problem(table, data_dir, index, column, f"unknown id {row[column]!r}: no such row in {target}"))
+    return problems
+
+
+def check_articles(articles: Table, data_dir: Path) -> list[Problem]:
+    """Each article's archived text exists and still has its recorded SHA-256."""
+    problems = []
+    for index, row in enumerate(articles.records()):
+        path = data_dir / row["text_file"]
+        if not row["text_file"]:
+            continue
+        if not path.is_file():
+            problems.append(_problem(articles, data_dir, index, "text_file", f"archived text {row['text_file']!r} does not exist"))
+        elif sha256_file(path) != row["text_sha256"]:
+            problems.append(_problem(articles, data_dir, index, "text_sha256",
+                                     f"the archived text has changed: its SHA-256 is {sha256_file(path)}, not the recorded one"))
+    return problems
+
+
+def article_texts(articles: Table, data_dir: Path) -> dict[str, str]:
+    texts = {}
+    for row in articles.records():
+        path = data_dir / row["text_file"]
+        if row["text_file"] and path.is_file():
+            texts[row["id"]] = path.read_text(encoding="utf-8")
+    return texts
+
+
+def check_quotes(claims: Table, articles: Table, data_dir: Path) -> list[Problem]:
+    """Each claim's quote stands verbatim in its article at quote_start:quote_end."""
+    problems = []
+    texts = article_texts(articles, data_dir)
+    for index, row in enumerate(claims.records()):
+        text = texts.get(row["article_id"])
+        if text is None or not row["quote"]:
+            continue
+        try:
+            start, end = int(row["quote_start"]), int(row["quote_end"])
+        except ValueError:
+            continue  # reported as not a whole number
+        if text[start:end] == row["quote"]:
+            continue
+        found = text.find(row["quote"])
+        hint = (f"; it is found at {found}-{found + len(row['quote'])}" if found >= 0
+                else "; it does not occur anywhere in the article text")
+        problems.append(_problem(claims, data_dir, index, "quote",
+                                 f"quote is not found verbatim at offsets {start}-{end}{hint}"))
+    return problems
+
+
+def check_identifiers(studies: Table, verifications: Table, data_dir: Path) -> list[Problem]:
+    """DOI, PMID and PMCID are well formed, unique, and equal to the verification record."""
+    problems = []
+    first_seen: dict[tuple[str, str], int] = {}
+    verified = {row["study_id"]: row for row in verifications.records()}
+    for index, row in enumerate(studies.records()):
+        for field, pattern in IDENTIFIER_PATTERNS.items():
+            value = row[field]
+            if not value:
+                continue
+            if not pattern.match(value):
+                problems.append(_problem(studies, data_dir, index, field, f"malformed {field.upper()} {value!r}"))
+            key = (field, normalise_doi(value) if field == "doi" else value)
+            if key in first_seen:
+                problems.append(_problem(studies, data_dir, index, field,
+                                         f"duplicate {field.upper()} {value!r} (also on line {studies.line_of(first_seen[key])})"))
+            else:
+                first_seen[key] = index
+        record = verified.get(row["id"])
+        if record is not None:
+            for field in IDENTIFIER_PATTERNS:
+                if row[field] != record[field]:
+                    problems.append(_problem(studies, data_dir, index, field,
+                                             f"{row[field]!r} differs from the verification record ({record[field]!r})"))
+    return problems
+
+
+def check_links(links: Table, data_dir: Path) -> list[Problem]:
+    """Ratings are 1-5, and indirect links say why while direct ones do not."""
+    problems = []
+    for index, row in enumerate(links.records()):
+        if row["rating"] and row["rating"] not in vocab.SUPPORT_RATINGS:
+            problems.append(_problem(links, data_dir, index, "rating", f"{row['rating']!r} is not a rating from 1 to 5"))
+        if row["directness"] == Directness.DIRECT and row["indirectness_reason"]:
+            problems.append(_problem(links, data_dir, index, "indirectness_reason", "a direct link has no indirectness reason"))
+        if row["directness"] not in ("", Directness.DIRECT) and not row["indirectness_reason"]:
+            problems.append(_problem(links, data_dir, index, "indirectness_reason", "an indirect link must say how the study differs from the claim"))
+    return problems
+
+
+def check_claim_evidence_status(claims: Table, links: Table, data_dir: Path) -> list[Problem]:
+    """A claim has links, or says explicitly that no evidence was found - not both, not neither."""
+    linked = {row["claim_id"] for row in links.records()}
+    problems = []
+    for index, row in enumerate(claims.records()):
+        if row["id"] in linked and row["no_evidence_reason"]:
+            problems.append(_problem(claims, data_dir, index, "no_evidence_reason", "the claim has evidence links, so it cannot be marked as having none"))
+        if row["id"] not in linked and not row["no_evidence_reason"]:
+            problems.append(_problem(claims, data_dir, index, "no_evidence_reason", "the claim has no evidence links: link studies or say what was looked for"))
+    return problems
+
+
+def check_overrides(claims: Table, data_dir: Path) -> list[Problem]:
+    """A curator override carries a reason and the curator's name."""
+    problems = []
+    for index, row in enumerate(claims.records()):
+        if row["override_verdict"] or row["override_certainty"]:
+            for column in ("override_reason", "override_by"):
+                if not row[column]:
+                    problems.append(_problem(claims, data_dir, index, column, "an override needs a reason and the curator's name"))
+    return problems
+
+
+def check_studies(studies: Table, data_dir: Path) -> list[Problem]:
+    """Fitzpatrick ranges are types 1-6 in order; 'complete' verification means nothing is missing."""
+    problems = []
+    for index, row in enumerate(studies.records()):
+        bounds = [row["fitzpatrick_min"], row["fitzpatrick_max"]]
+        if all(re.fullmatch(r"\d+", b) for b in bounds):
+            low, high = map(int, bounds)
+            if not (1 <= low <= high <= 6):
+                problems.append(_problem(studies, data_dir, index, "fitzpatrick_min", f"Fitzpatrick range {low}-{high} is not within types 1-6 in order"))
+        elif any(bounds) and not all(bounds):
+            problems.append(_problem(studies, data_dir, index, "fitzpatrick_max", "give both ends of the Fitzpatrick range, or neither"))
+    return problems
+
+
+def check_verification_status(studies: Table, verifications: Table, data_dir: Path) -> list[Problem]:
+    """'complete' studies have a verification record that says complete."""
+    records = {row["study_id"]: row for row in verifications.records()}
+    problems = []
+    for index, row in enumerate(studies.records()):
+        record = records.get(row["id"])
+        if row["verification"] == Verification.COMPLETE and (record is None or record["completeness"] != "complete"):
+            problems.append(_problem(studies, data_dir, index, "verification", "marked complete, but its verification record is missing or incomplete"))
+        if row["verification"] == Verification.PARTIAL and record is None:
+            problems.append(_problem(studies, data_dir, index, "verification", "marked partial, but it has no verification record"))
+    return problems
+
+
+def check_inclusions(inclusions: Table, studies: Table, data_dir: Path) -> list[Problem]:
+    """Only reviews include studies, and not themselves."""
+    designs = {row["id"]: row["design"] for row in studies.records()}
+    problems = []
+    for index, row in enumerate(inclusions.records()):
+        design = designs.get(row["review_id"])
+        if design in vocab.STUDY_DESIGNS and not vocab.STUDY_DESIGNS.term(design).extra["is_review"]:
+            problems.append(_problem(inclusions, data_dir, index, "review_id", f"{row['review_id']!r} is a {design}, not a review"))
+        if row["review_id"] == row["study_id"]:
+            problems.append(_problem(inclusions, data_dir, index, "study_id", "a review cannot include itself"))
+    return problems
