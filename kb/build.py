@@ -29,7 +29,7 @@ from kb.models import (
 from kb.validate import ValidationError, validate
 from kb.vocab import Domain
 
-DEFAULT_DB = DEFAULT_DATA_DIR.parent / "kb.db"
+DEFAULT_DB = Path("kb.db")
 
 FTS_INDEXES = {
     "claims": ("quote", "statement"),

@@ -22,7 +22,8 @@ from sqlmodel import SQLModel
 
 from kb.models import DATA_MODELS, data_columns, primary_key
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DATA_DIR = Path("data")
+"""Curated records, relative to the working directory (the repository root)."""
 
 
 @dataclass

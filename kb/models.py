@@ -15,6 +15,7 @@ from __future__ import annotations
 import types
 from typing import ClassVar, Optional
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from kb import vocab
@@ -78,13 +79,13 @@ class Claim(SQLModel, table=True):
     __data_file__: ClassVar[str] = "claims.csv"
 
     id: str = Field(primary_key=True, description="Stable slug of the claim.")
-    article_id: str = Field(foreign_key="articles.id", index=True, description="The article that makes the claim.")
+    article_id: str = Field(foreign_key="articles.id", description="The article that makes the claim.")
     quote: str = Field(description="The claim's exact words, verbatim from the article text.")
     quote_start: int = Field(description="Character offset where the quote starts in the article text (0-based).")
     quote_end: int = Field(description="Character offset just after the quote ends.")
     statement: str = Field(description="A neutral one-sentence statement of what is claimed.")
-    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), index=True, description="benefit, risk, safety or description (see claim_kinds).")
-    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), index=True, description="Subject of the claim (see topics).")
+    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), description="benefit, risk, safety or description (see claim_kinds).")
+    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), description="Subject of the claim (see topics).")
     population: str = Field(default="", description="The people the claim is about, where the article names them.")
     outcome: str = Field(default="", description="The outcome the claim promises or warns of, where the article names it.")
     scope_note: str = Field(default="", description="Why the claim was drawn this way (for example, why a bundled sentence was split).")
@@ -114,7 +115,7 @@ class Study(SQLModel, table=True):
     doi: Optional[str] = Field(default=None, unique=True, description="DOI as verified (no resolver prefix); empty where none was confirmed.")
     pmid: Optional[str] = Field(default=None, unique=True, description="PubMed id; empty where none was confirmed.")
     pmcid: Optional[str] = Field(default=None, unique=True, description="PubMed Central id (PMC...); empty where none was confirmed.")
-    design: str = Field(foreign_key=_lookup(vocab.STUDY_DESIGNS), index=True, description="Study design (see study_designs), which sets the evidence level.")
+    design: str = Field(foreign_key=_lookup(vocab.STUDY_DESIGNS), description="Study design (see study_designs), which sets the evidence level.")
     design_as_reported: str = Field(default="", description="The design in the source's or verifier's words.")
     design_is_guess: int = Field(default=0, description="1 when the design was guessed by a loader and not yet confirmed by a curator.")
     n_participants: Optional[int] = Field(default=None, description="People analysed (completers where given; pooled patients for reviews); empty when unknown or not people.")
@@ -124,7 +125,7 @@ class Study(SQLModel, table=True):
     fitzpatrick_max: Optional[int] = Field(default=None, description="Darkest Fitzpatrick skin type included (1-6), where reported.")
     risk_of_bias: str = Field(foreign_key=_lookup(vocab.RISK_OF_BIAS), description="Curator's risk-of-bias judgement (see risk_of_bias_levels).")
     risk_of_bias_reason: str = Field(default="", description="Why, in a few words.")
-    verification: str = Field(foreign_key=_lookup(vocab.VERIFICATION_STATUSES), index=True, description="How far the record was verified (see verification_statuses).")
+    verification: str = Field(foreign_key=_lookup(vocab.VERIFICATION_STATUSES), description="How far the record was verified (see verification_statuses).")
     url: str = Field(default="", description="The public record the metadata was checked against (first of verified_urls).")
     evidence_level: Optional[int] = Field(default=None, index=True, description="Evidence level from the design (filled by the build).")
     darker_skin_included: Optional[int] = Field(default=None, description="1 when Fitzpatrick IV-VI are included, 0 when not, empty when unknown (filled by the build).")
@@ -152,10 +153,10 @@ class ClaimEvidence(SQLModel, table=True):
     __tablename__ = "claim_evidence"
     __data_file__: ClassVar[str] = "claim_evidence.csv"
 
-    claim_id: str = Field(primary_key=True, foreign_key="claims.id", index=True, description="The claim.")
-    study_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="The study.")
-    stance: str = Field(foreign_key=_lookup(vocab.STANCES), index=True, description="What the study says about the claim (see stances).")
-    directness: str = Field(foreign_key=_lookup(vocab.DIRECTNESS), index=True, description="Direct, or how it is indirect (see directness).")
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study.")
+    stance: str = Field(foreign_key=_lookup(vocab.STANCES), description="What the study says about the claim (see stances).")
+    directness: str = Field(foreign_key=_lookup(vocab.DIRECTNESS), description="Direct, or how it is indirect (see directness).")
     indirectness_reason: str = Field(default="", description="For indirect links: how the study differs from the claim.")
     rating: int = Field(description="1-5: how well this source supports this claim (see support_ratings).")
     note: str = Field(description="What this source shows about this claim, in the curator's words.")
@@ -167,8 +168,8 @@ class StudyInclusion(SQLModel, table=True):
     __tablename__ = "study_inclusions"
     __data_file__: ClassVar[str] = "study_inclusions.csv"
 
-    review_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="The review.")
-    study_id: str = Field(primary_key=True, foreign_key="studies.id", index=True, description="A study the review includes.")
+    review_id: str = Field(primary_key=True, foreign_key="studies.id", description="The review.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="A study the review includes.")
     note: str = Field(default="", description="Where the inclusion is recorded.")
 
 
@@ -204,7 +205,7 @@ class ClaimCertainty(SQLModel, table=True):
 
     __tablename__ = "claim_certainty"
 
-    claim_id: str = Field(primary_key=True, foreign_key="claims.id", index=True, description="The claim.")
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
     domain: str = Field(primary_key=True, foreign_key=_lookup(vocab.CERTAINTY_DOMAINS), description="GRADE domain (see certainty_domains).")
     change: int = Field(description="Levels moved: 0 no change, -1 or -2 down, +1 up.")
     reason: str = Field(description="Why, naming the studies concerned.")
@@ -217,10 +218,10 @@ class ClaimSummary(SQLModel, table=True):
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
     statement: str = Field(description="What is claimed, in neutral words.")
-    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), index=True, description="benefit, risk, safety or description.")
-    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), index=True, description="Subject of the claim.")
-    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), index=True, description="Final verdict: the curator's override where there is one, else the computed one.")
-    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), index=True, description="Final certainty: the curator's override where there is one, else the computed one.")
+    kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), description="benefit, risk, safety or description.")
+    topic: str = Field(foreign_key=_lookup(vocab.TOPICS), description="Subject of the claim.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Final verdict: the curator's override where there is one, else the computed one.")
+    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Final certainty: the curator's override where there is one, else the computed one.")
     computed_verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict from the rules in kb/grading.py.")
     verdict_rule: int = Field(foreign_key="verdict_rules.rule", description="Which verdict rule decided it (see verdict_rules).")
     computed_certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty from the GRADE domains (see claim_certainty).")
@@ -245,3 +246,26 @@ class VerdictRuleRow(SQLModel, table=True):
     rule: int = Field(primary_key=True, description="Order in which the rule is tried.")
     verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict given when the condition holds.")
     condition: str = Field(description="The condition, in words.")
+
+
+def _index_foreign_keys() -> None:
+    """Give every foreign-key column an index (unless it leads the primary key).
+
+    Datasette joins on these columns for labels and "links from other
+    tables"; without indexes those lookups scan whole tables.
+    """
+    for table in SQLModel.metadata.tables.values():
+        leading = {index.columns[0].name for index in table.indexes if index.columns}
+        leading.add(table.primary_key.columns[0].name)
+        for column in table.columns:
+            if column.foreign_keys and column.name not in leading:
+                Index(f"ix_{table.name}_{column.name}", column)
+
+
+_index_foreign_keys()
+
+
+ALL_MODELS: tuple[type[SQLModel], ...] = (
+    *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, VerdictRuleRow,
+)
+"""Every table of kb.db (the FTS indexes aside)."""
