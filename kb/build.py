@@ -21,15 +21,18 @@ from sqlmodel import SQLModel, create_engine
 
 import kb
 from kb import grading, vocab
+from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, read_all
 from kb.models import (
     DATA_MODELS, LOOKUP_MODELS, Article, BuildInfo, Claim, ClaimCertainty, ClaimEvidence,
-    ClaimSummary, Study, StudyInclusion, VerdictRuleRow,
+    ClaimSummary, Figure, Study, StudyInclusion, VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
 from kb.vocab import Domain
 
 DEFAULT_DB = Path("kb.db")
+
+EVIDENCE_MAP = "evidence-map.svg"
 
 FTS_INDEXES = {
     "claims": ("quote", "statement"),
@@ -139,10 +142,13 @@ def grade_claims(claims: list[dict], links: list[dict], studies: list[dict], inc
 
 
 def create_fts(conn: sqlite3.Connection) -> None:
-    """FTS5 indexes over claims and studies, as external-content tables Datasette detects."""
+    """FTS5 indexes over claims and studies, as external-content tables Datasette detects.
+
+    The Porter stemmer makes a search for "scar" find "scars" and "scarring".
+    """
     for table, columns in FTS_INDEXES.items():
         names = ", ".join(columns)
-        conn.execute(f'CREATE VIRTUAL TABLE {table}_fts USING fts5({names}, content="{table}")')
+        conn.execute(f'CREATE VIRTUAL TABLE {table}_fts USING fts5({names}, content="{table}", tokenize="porter unicode61")')
         conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT rowid, {names} FROM {table}")
 
 
@@ -169,6 +175,7 @@ def write_database(path: Path, data_dir: Path, fingerprint: str) -> dict[str, in
                 counts[model.__tablename__] = insert_rows(conn, model, sorted(rows[model.__tablename__], key=_sort_key(model)))
             insert_rows(conn, ClaimSummary, summaries)
             insert_rows(conn, ClaimCertainty, domains)
+            insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(summaries))])
             create_fts(conn)
             insert_rows(conn, BuildInfo, [dict(
                 id=1, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), data_sha256=fingerprint,

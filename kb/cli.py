@@ -88,3 +88,6 @@ def metadata(output: Path | None):
 
     path = write_metadata(output or METADATA_PATH)
     click.echo(f"Wrote {path}")
+
+if __name__ == "__main__":
+    cli()

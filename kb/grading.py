@@ -193,7 +193,8 @@ def judge_inconsistency(evidence: list[Evidence]) -> DomainJudgement:
     if against and _weight(against) >= _weight(supporting):
         return DomainJudgement(Domain.INCONSISTENCY, -2, f"Mixed or refuting clinical evidence ({_ids(against)}) weighs as much as the supporting evidence.")
     if against:
-        return DomainJudgement(Domain.INCONSISTENCY, -1, f"Clinical sources disagree: {_ids(against)} report mixed or contrary findings.")
+        verb = "reports" if len({e.study_id for e in against}) == 1 else "report"
+        return DomainJudgement(Domain.INCONSISTENCY, -1, f"Clinical sources disagree: {_ids(against)} {verb} mixed or contrary findings.")
     return DomainJudgement(Domain.INCONSISTENCY, 0, "No clinical source reports mixed or contrary findings.")
 
 

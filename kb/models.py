@@ -262,10 +262,23 @@ def _index_foreign_keys() -> None:
                 Index(f"ix_{table.name}_{column.name}", column)
 
 
-_index_foreign_keys()
+
+
+
+
+class Figure(SQLModel, table=True):
+    """Figures generated with the build (the evidence map), served by the kb plugin."""
+
+    __tablename__ = "figures"
+
+    name: str = Field(primary_key=True, description="File name the figure is served under (/-/figures/NAME).")
+    media_type: str = Field(description="MIME type of the content.")
+    content: str = Field(description="The figure itself (SVG text).")
 
 
 ALL_MODELS: tuple[type[SQLModel], ...] = (
-    *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, VerdictRuleRow,
+    *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, VerdictRuleRow, Figure,
 )
 """Every table of kb.db (the FTS indexes aside)."""
+
+_index_foreign_keys()

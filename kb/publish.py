@@ -41,6 +41,7 @@ TABLE_OPTIONS: dict[str, dict] = {
     "claim_certainty": {"facets": ["domain", "change"], "sortable_columns": ["claim_id", "domain", "change"]},
     "articles": {"label_column": "title"},
     "study_verifications": {"facets": ["completeness"]},
+    "figures": {"hidden": True},
     "verdict_rules": {"label_column": "condition"},
 }
 
@@ -129,6 +130,7 @@ def metadata() -> dict:
         "license": "CC BY 4.0 (curated records); study metadata from public bibliographic records",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "source": "Curated from a verified bibliography; see the README",
+        "extra_css_urls": ["/static/kb.css"],
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
     }
 

@@ -1,0 +1,207 @@
+"""What the reviewer's pages show: the data behind the claim, study, article and home pages.
+
+The Datasette plugin (``kb/plugins/kb_pages.py``) calls these functions and
+hands their results to the templates in ``kb/templates``; all logic lives
+here.  Every value is returned as plain data: the templates escape it
+(Jinja autoescape), so text from the data can never become markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kb import vocab
+
+PREFERRED_TABLE_ORDER = ("claim_summary", "claims", "studies", "claim_evidence", "claim_certainty", "articles")
+"""Home-page order: what a reviewer opens first."""
+
+
+@dataclass
+class Segment:
+    """A run of article text, and the claims whose quotes cover it (none for plain text)."""
+
+    text: str
+    claims: list[str] = field(default_factory=list)
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the article's non-empty lines (its paragraphs and list items)."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            spans.append((start, end))
+        start = end + 1
+    return spans
+
+
+def segments(text: str, start: int, end: int, spans: list[tuple[int, int, str]]) -> list[Segment]:
+    """Split ``text[start:end]`` at every claim boundary; each piece lists the claims covering it.
+
+    ``spans`` are (quote_start, quote_end, claim_id); overlapping quotes are allowed.
+    """
+    cuts = {start, end}
+    for s, e, _ in spans:
+        cuts.update(c for c in (s, e) if start < c < end)
+    ordered = sorted(cuts)
+    pieces = []
+    for a, b in zip(ordered, ordered[1:]):
+        covering = [claim for s, e, claim in spans if s <= a and b <= e]
+        pieces.append(Segment(text[a:b], covering))
+    return pieces
+
+
+def term(vocabulary: vocab.Vocabulary, value: str | None) -> dict:
+    """A vocabulary value with its label and description, for a badge."""
+    if value is None:
+        return {"value": "", "label": "", "description": ""}
+    t = vocabulary.term(value)
+    return {"value": t.value, "label": t.label, "description": t.description}
+
+
+def external_links(study: dict) -> list[dict]:
+    """Where a reader can check a study: DOI, PubMed, PMC, the verified record."""
+    links = []
+    if study.get("doi"):
+        links.append({"label": "DOI", "url": f"https://doi.org/{study['doi']}"})
+    if study.get("pmid"):
+        links.append({"label": "PubMed", "url": f"https://pubmed.ncbi.nlm.nih.gov/{study['pmid']}/"})
+    if study.get("pmcid"):
+        links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
+    if study.get("url"):
+        links.append({"label": "verified record", "url": study["url"]})
+    return links
+
+
+def claims_by_verdict(claims: list[dict]) -> list[dict]:
+    """Claims (with a ``verdict`` key) grouped by verdict, most favourable first."""
+    groups = []
+    for verdict in sorted(vocab.VERDICTS.terms, key=lambda t: -t.extra["rank"]):
+        members = [c for c in claims if c["verdict"] == verdict.value]
+        if members:
+            groups.append({"verdict": term(vocab.VERDICTS, verdict.value), "claims": members})
+    return groups
+
+
+async def rows(db, sql: str, params: dict | None = None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or {})).rows]
+
+
+async def claim_page(db, claim_id: str) -> dict | None:
+    """Everything the claim page shows."""
+    found = await rows(db, "SELECT * FROM claims WHERE id = :id", {"id": claim_id})
+    if not found:
+        return None
+    claim = found[0]
+    summary = (await rows(db, "SELECT * FROM claim_summary WHERE claim_id = :id", {"id": claim_id}))[0]
+    article = (await rows(db, "SELECT id, title, text FROM articles WHERE id = :id", {"id": claim["article_id"]}))[0]
+    paragraph = next(((s, e) for s, e in paragraphs(article["text"]) if s <= claim["quote_start"] < e),
+                     (claim["quote_start"], claim["quote_end"]))
+    end = max(paragraph[1], claim["quote_end"])
+    domains = await rows(db, "SELECT domain, change, reason FROM claim_certainty WHERE claim_id = :id ORDER BY rowid", {"id": claim_id})
+    links = await rows(db, """
+        SELECT ce.*, s.title, s.first_author, s.year, s.journal, s.design, s.evidence_level, s.n_participants,
+               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias
+        FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
+        WHERE ce.claim_id = :id
+        ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
+    groups = []
+    for stance in vocab.STANCES.terms:
+        members = [dict(link, design_label=vocab.STUDY_DESIGNS.term(link["design"]).label,
+                        directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
+                        external=external_links(link)) for link in links if link["stance"] == stance.value]
+        if members:
+            groups.append({"stance": term(vocab.STANCES, stance.value), "links": members})
+    return {
+        "claim": claim,
+        "summary": summary,
+        "article": {"id": article["id"], "title": article["title"]},
+        "segments": segments(article["text"], paragraph[0], end, [(claim["quote_start"], claim["quote_end"], claim_id)]),
+        "kind": term(vocab.CLAIM_KINDS, claim["kind"]),
+        "topic": term(vocab.TOPICS, claim["topic"]),
+        "verdict": term(vocab.VERDICTS, summary["verdict"]),
+        "certainty": term(vocab.CERTAINTY_LEVELS, summary["certainty"]),
+        "computed_verdict": term(vocab.VERDICTS, summary["computed_verdict"]),
+        "computed_certainty": term(vocab.CERTAINTY_LEVELS, summary["computed_certainty"]),
+        "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label) for d in domains],
+        "groups": groups,
+    }
+
+
+async def study_page(db, study_id: str) -> dict | None:
+    """Everything the study page shows."""
+    found = await rows(db, "SELECT * FROM studies WHERE id = :id", {"id": study_id})
+    if not found:
+        return None
+    study = found[0]
+    verification = await rows(db, "SELECT * FROM study_verifications WHERE study_id = :id", {"id": study_id})
+    links = await rows(db, """
+        SELECT ce.claim_id, ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, c.statement, cs.verdict
+        FROM claim_evidence ce JOIN claims c ON c.id = ce.claim_id JOIN claim_summary cs ON cs.claim_id = c.id
+        WHERE ce.study_id = :id ORDER BY ce.claim_id""", {"id": study_id})
+    return {
+        "study": study,
+        "verification": verification[0] if verification else None,
+        "status": term(vocab.VERIFICATION_STATUSES, study["verification"]),
+        "design": term(vocab.STUDY_DESIGNS, study["design"]),
+        "risk_of_bias": term(vocab.RISK_OF_BIAS, study["risk_of_bias"]),
+        "external": external_links(study),
+        "links": [dict(link, stance_label=vocab.STANCES.term(link["stance"]).label,
+                       directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
+                       verdict_label=vocab.VERDICTS.term(link["verdict"]).label) for link in links],
+    }
+
+
+async def article_page(db, article_id: str) -> dict | None:
+    """The article with every claim span marked, and its claims grouped by verdict."""
+    found = await rows(db, "SELECT * FROM articles WHERE id = :id", {"id": article_id})
+    if not found:
+        return None
+    article = found[0]
+    claims = await rows(db, """
+        SELECT c.id, c.quote_start, c.quote_end, c.statement, cs.verdict, cs.certainty
+        FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id
+        WHERE c.article_id = :id ORDER BY c.quote_start""", {"id": article_id})
+    spans = [(c["quote_start"], c["quote_end"], c["id"]) for c in claims]
+    verdict_of = {c["id"]: c["verdict"] for c in claims}
+    return {
+        "article": article,
+        "paragraphs": [segments(article["text"], s, e, spans) for s, e in paragraphs(article["text"])],
+        "verdict_of": verdict_of,
+        "number_of": {c["id"]: n for n, c in enumerate(claims, start=1)},
+        "by_verdict": claims_by_verdict(claims),
+        "n_claims": len(claims),
+    }
+
+
+async def home_page(db) -> dict:
+    """Counts, the verdict breakdown and the tables in reading order."""
+    counts = {table: (await rows(db, f"SELECT count(*) AS n FROM {table}"))[0]["n"]
+              for table in ("claims", "studies", "claim_evidence", "articles")}
+    claims = await rows(db, "SELECT claim_id AS id, statement, verdict, certainty FROM claim_summary ORDER BY claim_id")
+    groups = claims_by_verdict(claims)
+    articles = await rows(db, "SELECT id, title FROM articles ORDER BY id")
+    tables = [r["name"] for r in await rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                  "AND name NOT LIKE '%_fts%' AND name != 'figures' ORDER BY name")]
+    ordered = [t for t in PREFERRED_TABLE_ORDER if t in tables] + [t for t in tables if t not in PREFERRED_TABLE_ORDER]
+    return {"counts": counts, "by_verdict": groups, "articles": articles, "tables": ordered}
+
+
+async def search(db, query: str, limit: int = 50) -> dict:
+    """Claims and studies matching ``query`` in their full-text indexes, best first."""
+    from datasette.utils import escape_fts
+
+    if not query.strip():
+        return {"query": query, "claims": [], "studies": []}
+    match = escape_fts(query)
+    claims = await rows(db, """
+        SELECT c.id, c.statement, c.quote, cs.verdict FROM claims_fts f
+        JOIN claims c ON c.rowid = f.rowid JOIN claim_summary cs ON cs.claim_id = c.id
+        WHERE claims_fts MATCH :q ORDER BY bm25(claims_fts) LIMIT :limit""", {"q": match, "limit": limit})
+    studies = await rows(db, """
+        SELECT s.id, s.title, s.first_author, s.year, s.design FROM studies_fts f
+        JOIN studies s ON s.rowid = f.rowid
+        WHERE studies_fts MATCH :q ORDER BY bm25(studies_fts) LIMIT :limit""", {"q": match, "limit": limit})
+    for claim in claims:
+        claim["verdict_label"] = vocab.VERDICTS.term(claim["verdict"]).label
+    return {"query": query, "claims": claims, "studies": studies}

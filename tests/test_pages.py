@@ -1,0 +1,99 @@
+"""The reviewer's pages (claim, study, article, home, search), in-process; escaping of data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kb.build import build
+from kb.pages import Segment, paragraphs, segments
+from kb.serve import make_datasette
+from tests.conftest import REPO, edit_row, read_csv
+
+PROBE = '<script>alert("kb")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def datasette(built_db):
+    return make_datasette(built_db, REPO / "metadata.json")
+
+
+def test_segments_split_at_every_claim_boundary():
+    text = "abcdefghij"
+    pieces = segments(text, 0, 10, [(2, 5, "x"), (4, 8, "y")])
+    assert pieces == [Segment("ab"), Segment("cd", ["x"]), Segment("e", ["x", "y"]), Segment("fgh", ["y"]), Segment("ij")]
+    assert "".join(p.text for p in pieces) == text
+
+
+def test_paragraphs_are_the_non_empty_lines():
+    assert paragraphs("one\n\ntwo\nthree") == [(0, 3), (5, 8), (9, 14)]
+
+
+async def test_claim_page_answers_the_question(datasette):
+    html = (await datasette.client.get("/kb/claims/acne-scar-reduction")).text
+    assert "Microneedling makes acne scars less visible." in html
+    assert re.search(r"Verdict:</span> Partly supported", html)
+    assert re.search(r"Certainty:</span> Moderate", html)
+    assert '<mark class="kb-span">Micro needling has shown promising results in reducing the visibility of scars, including acne scars</mark>' in html
+    for stance in ("Supports", "Qualifies", "Mixed"):
+        assert f">{stance} (" in html
+    assert "Risk of bias" in html and "Publication bias" in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/24919799/" rel="noopener noreferrer"' in html
+    assert "/kb/studies/alam2014" in html
+
+
+async def test_claim_without_evidence_says_so(datasette):
+    html = (await datasette.client.get("/kb/claims/pih-mitigation")).text
+    assert 'id="kb-no-evidence"' in html and "No evidence found" in html
+
+
+async def test_study_page_shows_verification_and_claims(datasette):
+    html = (await datasette.client.get("/kb/studies/alqarqaz_darkskin")).text
+    assert "Partly verified" in html and "missing:year,identifier" in html
+    assert "/kb/claims/pih-darker-skin" in html and "Qualifies" in html
+
+
+async def test_article_page_marks_every_claim(datasette, built_db):
+    html = (await datasette.client.get("/kb/articles/skin-deep-needling")).text
+    marked = set(re.findall(r'data-claims="([^"]+)"', html))
+    claims = {c["id"] for c in read_csv(REPO / "data" / "claims.csv")}
+    assert {claim for group in marked for claim in group.split()} == claims
+    assert "Misleading wording" in html
+
+
+async def test_home_page_has_counts_map_search_and_summary_first(datasette):
+    html = (await datasette.client.get("/")).text
+    assert re.search(r"<strong>21</strong> claims", html)
+    assert "/-/figures/evidence-map.svg" in html and 'action="/-/search"' in html
+    tables = re.search(r"<h2>Tables</h2>\s*<p>(.*?)</p>", html, re.S).group(1)
+    assert re.findall(r">(\w+)</a>", tables)[0] == "claim_summary"
+
+
+async def test_evidence_map_is_served_as_svg(datasette):
+    response = await datasette.client.get("/-/figures/evidence-map.svg")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
+    assert "<svg" in response.text and "acne-scar-reduction" in response.text
+    assert (await datasette.client.get("/-/figures/nothing.svg")).status_code == 404
+
+
+async def test_search_across_claims_and_studies(datasette):
+    html = (await datasette.client.get("/-/search?q=scar")).text
+    for claim in ("acne-scar-reduction", "surgical-scar-reduction", "scar-tissue-remodelling"):
+        assert f"/kb/claims/{claim}" in html
+    assert "/kb/studies/alsterli2020" in html
+    assert "No claim matches" in (await datasette.client.get('/-/search?q=zzzz"(')).text
+
+
+async def test_text_from_data_is_escaped(data_copy, tmp_path):
+    edit_row(data_copy, "claim_evidence.csv", 0, note=PROBE)
+    rows = read_csv(data_copy / "studies.csv")
+    study = read_csv(data_copy / "claim_evidence.csv")[0]["study_id"]
+    edit_row(data_copy, "studies.csv", [r["id"] for r in rows].index(study), title=PROBE)
+    db = tmp_path / "kb.db"
+    build(data_copy, db)
+    ds = make_datasette(db, REPO / "metadata.json")
+    for path in ("/kb/claims/acne-scar-reduction", f"/kb/studies/{study}", "/-/search?q=alert"):
+        html = (await ds.client.get(path)).text
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+        assert "&lt;script&gt;alert(" in html, path
