@@ -22,7 +22,8 @@ from sqlmodel import SQLModel, create_engine
 import kb
 from kb import grading, vocab
 from kb.evidence_map import render_svg
-from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, read_all
+from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, read_all
+from kb.faults import failpoint
 from kb.models import (
     DATA_MODELS, LOOKUP_MODELS, Article, BuildInfo, Claim, ClaimCertainty, ClaimEvidence,
     ClaimSummary, Figure, Study, StudyInclusion, VerdictRuleRow,
@@ -198,8 +199,15 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> Buil
     """Validate ``data_dir`` and build ``db_path`` from it.
 
     Raises :class:`ValidationError` (with every problem) before anything is
-    written; the previous database is left untouched on any failure.
+    written; the previous database is left untouched on any failure.  Holds
+    the data lock, so a build never reads a load's half-written files.
     """
+    with data_lock(data_dir):
+        return build_locked(data_dir, db_path)
+
+
+def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
+    """:func:`build` for a caller that already holds the data lock (a load)."""
     data_dir, db_path = Path(data_dir), Path(db_path)
     problems = validate(data_dir)
     if problems:
@@ -210,6 +218,7 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> Buil
     temporary.unlink(missing_ok=True)
     try:
         counts = write_database(temporary, data_dir, fingerprint)
+        failpoint("build:database-written")
         os.replace(temporary, db_path)
     finally:
         temporary.unlink(missing_ok=True)

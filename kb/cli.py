@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 import kb
+from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR
+from kb.loaders import FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -77,6 +79,75 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
         _build(data_dir, db_path)
     click.echo(f"Serving the knowledge base at http://{host}:{port}/ (Ctrl-C to stop)")
     run_server(db_path, host=host, port=port)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DATA_OPTION
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+              help="File format; 'auto' recognises it from the content, not the file name.")
+@click.option("--dry-run", is_flag=True, help="Report what would be added, merged and rejected; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Load the valid records; list and record the rejected ones with the load.")
+@click.option("--encoding", default=None, help="Encoding of a legacy (non-UTF-8) file, for example cp1252.")
+@click.option("--claim", "claim_id", default=None, help="Link every loaded study to this claim id ...")
+@click.option("--stance", type=click.Choice(vocab.STANCES.values()), default=None, help="... with this stance ...")
+@click.option("--rating", type=click.IntRange(1, 5), default=None, help="... this 1-5 support rating ...")
+@click.option("--note", default="", help="... and this note (what the study shows about the claim).")
+@click.option("--directness", type=click.Choice(vocab.DIRECTNESS.values()), default="direct", show_default=True,
+              help="Directness of the link.")
+@click.option("--indirectness-reason", default="", help="How the studies differ from the claim (for indirect links).")
+@click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
+         directness, indirectness_reason, no_build):
+    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
+
+    Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
+    then title + year) are merged into the existing study, filling only empty fields.
+    The load is recorded in data/loads.csv, data/ is updated atomically, and the
+    database is rebuilt. Loading the same file twice changes nothing.
+    """
+    from kb.load import LoadFailed, load as load_files, terminal_progress
+    from kb.loaders.records import LinkSpec
+
+    links = []
+    if claim_id or stance or rating or note:
+        if not (claim_id and stance and rating and note):
+            raise click.UsageError("--claim, --stance, --rating and --note go together")
+        links.append(LinkSpec(claim_id, stance, rating, note, directness, indirectness_reason))
+    try:
+        report = load_files(list(files), data_dir, None if (no_build or dry_run) else db_path, fmt=fmt, links=links,
+                            dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
+                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"))
+    except LoadFailed as failure:
+        _print_report(failure.report)
+        click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
+        sys.exit(1)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    for file_load in report.files:
+        click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
+                   f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
+                   f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
+                   f"{file_load.count('rejected')} rejected, {file_load.links_added} links added")
+        for outcome in file_load.outcomes:
+            if outcome.action in ("merged", "duplicate"):
+                click.echo(f"  {outcome.location}: {outcome.action} into {outcome.study_id} ({outcome.detail})")
+        for problem in file_load.problems:
+            click.echo(f"  {'rejected' if report.written else 'problem'}: {problem}", err=True)
+        for warning in file_load.warnings:
+            click.echo(f"  warning: {warning}", err=True)
+    if report.dry_run:
+        click.echo("Dry run: nothing was written.")
+    elif not report.changed and not report.problems:
+        click.echo("Nothing changed: every record is already in the knowledge base.")
+    elif report.written:
+        click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
 
 
 @cli.command()

@@ -9,17 +9,23 @@ then rename), so a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import fcntl
 import hashlib
 import io
+import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from sqlmodel import SQLModel
 
+from kb.faults import failpoint
 from kb.models import DATA_MODELS, data_columns, primary_key
 
 DEFAULT_DATA_DIR = Path("data")
@@ -131,3 +137,95 @@ def data_fingerprint(data_dir: Path) -> str:
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+LOCK_FILE = ".kb.lock"
+JOURNAL_FILE = ".kb-transaction.json"
+
+
+class DataLocked(Exception):
+    """Another process (a load or a build) is writing data/."""
+
+
+@contextlib.contextmanager
+def data_lock(data_dir: Path, timeout: float = 30.0):
+    """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds), after finishing any interrupted commit."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / LOCK_FILE, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    raise DataLocked(f"{data_dir} is locked by another kb load or build") from None
+                time.sleep(0.1)
+        try:
+            recover(data_dir)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def commit_files(data_dir: Path, contents: dict[str, str]) -> None:
+    """Replace several files of ``data_dir`` all at once, or not at all.
+
+    Every new file is written beside its target first; then a journal naming
+    the renames is put in place atomically (the commit point); then the
+    renames are done and the journal removed.  A process killed before the
+    journal exists leaves the old files (its temporaries are swept up later);
+    killed after, the next :func:`recover` completes the renames.  Call with
+    :func:`data_lock` held.
+    """
+    data_dir = Path(data_dir)
+    renames = []
+    for relative, text in contents.items():
+        target = data_dir / relative
+        temporary = _temporary(target)
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        renames.append([temporary.name, relative])
+    failpoint("commit:temporaries-written")
+    journal = data_dir / JOURNAL_FILE
+    atomic_write_text(journal, json.dumps({"renames": renames}))
+    _fsync_dir(data_dir)
+    failpoint("commit:journal-written")
+    _apply_journal(data_dir)
+
+
+def _apply_journal(data_dir: Path) -> None:
+    journal = data_dir / JOURNAL_FILE
+    renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+    for number, (temporary, relative) in enumerate(renames):
+        source = data_dir / Path(relative).parent / temporary
+        if source.exists():
+            os.replace(source, data_dir / relative)
+        if number == 0:
+            failpoint("commit:first-rename-done")
+    _fsync_dir(data_dir)
+    journal.unlink()
+
+
+def recover(data_dir: Path) -> None:
+    """Finish a commit that was interrupted after its commit point; discard one interrupted before it."""
+    data_dir = Path(data_dir)
+    if (data_dir / JOURNAL_FILE).exists():
+        _apply_journal(data_dir)
+    for stray in data_dir.rglob(".*.tmp"):
+        stray.unlink()

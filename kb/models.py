@@ -127,6 +127,9 @@ class Study(SQLModel, table=True):
     risk_of_bias_reason: str = Field(default="", description="Why, in a few words.")
     verification: str = Field(foreign_key=_lookup(vocab.VERIFICATION_STATUSES), description="How far the record was verified (see verification_statuses).")
     url: str = Field(default="", description="The public record the metadata was checked against (first of verified_urls).")
+    abstract: str = Field(default="", description="Abstract as given by a loaded export file; empty for studies from the verified bibliography.")
+    added_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that added this study (empty for studies curated from the verified bibliography).")
+    changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this study (filled empty fields).")
     evidence_level: Optional[int] = Field(default=None, index=True, description="Evidence level from the design (filled by the build).")
     darker_skin_included: Optional[int] = Field(default=None, description="1 when Fitzpatrick IV-VI are included, 0 when not, empty when unknown (filled by the build).")
 
@@ -160,6 +163,8 @@ class ClaimEvidence(SQLModel, table=True):
     indirectness_reason: str = Field(default="", description="For indirect links: how the study differs from the claim.")
     rating: int = Field(description="1-5: how well this source supports this claim (see support_ratings).")
     note: str = Field(description="What this source shows about this claim, in the curator's words.")
+    added_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that added this link (empty for links curated by hand).")
+    changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this link.")
 
 
 class StudyInclusion(SQLModel, table=True):
@@ -171,6 +176,41 @@ class StudyInclusion(SQLModel, table=True):
     review_id: str = Field(primary_key=True, foreign_key="studies.id", description="The review.")
     study_id: str = Field(primary_key=True, foreign_key="studies.id", description="A study the review includes.")
     note: str = Field(default="", description="Where the inclusion is recorded.")
+
+
+class Load(SQLModel, table=True):
+    """Every run of `kb load` that changed the knowledge base: which file, what it added, merged and rejected."""
+
+    __tablename__ = "loads"
+    __data_file__: ClassVar[str] = "loads.csv"
+
+    id: str = Field(primary_key=True, description="Stable id: start time (UTC) and the first 8 hex digits of the file's SHA-256.")
+    file_name: str = Field(description="Name of the loaded file (without its folder).")
+    file_sha256: str = Field(index=True, description="SHA-256 of the file's bytes.")
+    format: str = Field(description="Format the file was read as (see `kb load --help`).")
+    started_at: str = Field(index=True, description="UTC time the load started (ISO 8601).")
+    finished_at: str = Field(description="UTC time the load's records were written (ISO 8601).")
+    n_read: int = Field(description="Records read from the file.")
+    n_added: int = Field(description="New studies added.")
+    n_merged: int = Field(description="Records that matched an existing study and filled some of its empty fields.")
+    n_unchanged: int = Field(description="Records that matched an existing study and changed nothing.")
+    n_rejected: int = Field(description="Records rejected as invalid (loaded with --skip-invalid).")
+    n_links_added: int = Field(description="Claim links added.")
+    command: str = Field(description="The command line that ran the load.")
+    kb_version: str = Field(description="Version of the kb package that ran it.")
+
+
+class LoadRejection(SQLModel, table=True):
+    """Records a load rejected (with --skip-invalid), and why."""
+
+    __tablename__ = "load_rejections"
+    __data_file__: ClassVar[str] = "load_rejections.csv"
+
+    load_id: str = Field(primary_key=True, foreign_key="loads.id", description="The load.")
+    record: int = Field(primary_key=True, description="1-based index of the record in its file.")
+    field: str = Field(primary_key=True, description="The field at fault ('' for the whole record).")
+    location: str = Field(description="Where the record is in the file (record number, line).")
+    message: str = Field(description="What is wrong, in plain words.")
 
 
 class BuildInfo(SQLModel, table=True):
@@ -187,7 +227,7 @@ class BuildInfo(SQLModel, table=True):
     n_links: int = Field(description="Claim-study links in this build.")
 
 
-DATA_MODELS: tuple[type[SQLModel], ...] = (Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion)
+DATA_MODELS: tuple[type[SQLModel], ...] = (Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion)
 
 
 def data_columns(model: type[SQLModel]) -> list[str]:

@@ -42,6 +42,8 @@ TABLE_OPTIONS: dict[str, dict] = {
     "articles": {"label_column": "title"},
     "study_verifications": {"facets": ["completeness"]},
     "figures": {"hidden": True},
+    "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
+    "load_rejections": {"facets": ["load_id", "field"]},
     "verdict_rules": {"label_column": "condition"},
 }
 
@@ -100,6 +102,19 @@ QUERIES: dict[str, dict] = {
     FROM claim_certainty cc JOIN certainty_domains d ON d.value = cc.domain
     WHERE cc.claim_id = :claim_id
     ORDER BY cc.rowid""",
+    },
+    "load_changes": {
+        "title": "What one load added or changed",
+        "description": "Studies and links a load added, and studies it filled in (changed), with the load's file and time. Parameter: load_id (see the loads table).",
+        "sql": """SELECT 'study added' AS change, s.id AS study_id, NULL AS claim_id, s.title, l.file_name, l.started_at
+    FROM studies s JOIN loads l ON l.id = s.added_by_load WHERE s.added_by_load = :load_id
+    UNION ALL
+    SELECT 'study changed', s.id, NULL, s.title, l.file_name, l.started_at
+    FROM studies s JOIN loads l ON l.id = s.changed_by_load WHERE s.changed_by_load = :load_id AND s.added_by_load IS NOT s.changed_by_load
+    UNION ALL
+    SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
+    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id
+    ORDER BY 1, 2""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

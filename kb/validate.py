@@ -288,7 +288,7 @@ def check_studies(studies: Table, data_dir: Path) -> list[Problem]:
 
 
 def check_verification_status(studies: Table, verifications: Table, data_dir: Path) -> list[Problem]:
-    """'complete' studies have a verification record that says complete."""
+    """Verification status agrees with the record; every study has a verification record or a load."""
     records = {row["study_id"]: row for row in verifications.records()}
     problems = []
     for index, row in enumerate(studies.records()):
@@ -297,6 +297,10 @@ def check_verification_status(studies: Table, verifications: Table, data_dir: Pa
             problems.append(_problem(studies, data_dir, index, "verification", "marked complete, but its verification record is missing or incomplete"))
         if row["verification"] == Verification.PARTIAL and record is None:
             problems.append(_problem(studies, data_dir, index, "verification", "marked partial, but it has no verification record"))
+        if record is None and not row["added_by_load"]:
+            problems.append(_problem(studies, data_dir, index, "added_by_load",
+                                     "the study has neither a verification record nor the load that added it: "
+                                     "every study must come from the verified bibliography or a loaded export file"))
     return problems
 
 

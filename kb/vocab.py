@@ -24,6 +24,9 @@ class Term:
     description: str
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        object.__setattr__(self, "value", str(self.value))  # plain str, not the enum member
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -181,6 +184,7 @@ STUDY_DESIGNS = Vocabulary(
         Term("case_report", "Case report", "One or a few patients described in detail; shows that something can happen, not how often.", {"evidence_level": 4, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
         Term("narrative_review", "Narrative review or expert opinion", "A review without a systematic search, or a consensus of experts; opinion-level evidence.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 1}),
         Term("mechanistic", "Animal, laboratory or mechanistic study", "Animal, in-vitro or engineering studies: evidence about mechanism, not about people's outcomes.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
+        Term("unclassified", "Not yet classified", "Loaded from an export file whose publication type suggested no design; a curator must classify it before it carries weight.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
         Term("regulatory", "Regulatory document", "A statement by a regulator (classification, guidance, safety communication). Not graded on the evidence scale: it records what an agency authorised or warned about, and counts as very low certainty on its own.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
     ),
     extra_columns=("evidence_level", "starting_certainty", "is_review"),

@@ -1,0 +1,387 @@
+"""Loading new evidence: export files in, duplicates merged, every load recorded, nothing lost.
+
+:func:`load` reads each file (encoding checked, format detected from its
+content), validates every record, matches records against the knowledge
+base and each other (DOI, then PMID, then PMCID, then title + year), and
+plans what to add and merge.  Only when everything is valid (or
+``skip_invalid`` is set) does it write: all changed data files at once
+through :func:`kb.datafiles.commit_files`, under the data lock, and then it
+rebuilds the database.  The same file loaded twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import shutil
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import kb
+from kb import vocab
+from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, read_table, to_csv_text
+from kb.faults import failpoint
+from kb.loaders import FORMATS, detect
+from kb.loaders.records import (
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, tidy, warnings_for,
+)
+from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification
+from kb.validate import ValidationError, validate
+from kb.vocab import Directness, RiskOfBias, Verification
+
+IDENTIFIERS = ("doi", "pmid", "pmcid")
+FILLABLE = ("title", "authors", "first_author", "journal", "year", "volume", "issue", "pages",
+            "doi", "pmid", "pmcid", "abstract", "n_participants", "population")
+
+
+@dataclass
+class Outcome:
+    """What happened to one record."""
+
+    location: str
+    action: str  # added, merged, unchanged, duplicate, rejected
+    study_id: str = ""
+    detail: str = ""
+
+
+@dataclass
+class FileLoad:
+    """One file's part of a load."""
+
+    path: Path
+    sha256: str
+    format: str = ""
+    load_id: str = ""
+    started_at: str = ""
+    n_read: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    warnings: list[LoadProblem] = field(default_factory=list)
+    links_added: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.count("added") or self.count("merged") or self.links_added)
+
+
+@dataclass
+class LoadReport:
+    files: list[FileLoad]
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def problems(self) -> list[LoadProblem]:
+        return [p for f in self.files for p in f.problems]
+
+    @property
+    def changed(self) -> bool:
+        return any(f.changed for f in self.files)
+
+
+class LoadFailed(Exception):
+    """The load was refused; nothing was written.  Carries the report with every problem."""
+
+    def __init__(self, report: LoadReport):
+        self.report = report
+        super().__init__(f"{len(report.problems)} problem(s); nothing was written")
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The text of a file: UTF-8 (BOM or not), UTF-16 with BOM, or an encoding named by the curator or the file."""
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected("this is a binary file, not a text export")
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise FileRejected(f"cannot be read as {encoding}: {error}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        declared = re.search(rb"%\s*Encoding:\s*([\w-]+)", data[:1000])
+        if declared:
+            name = declared.group(1).decode("ascii")
+            try:
+                return data.decode(name)
+            except (UnicodeDecodeError, LookupError):
+                pass
+        line = data[: error.start].count(b"\n") + 1
+        raise FileRejected(f"line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8; the file is in another encoding. "
+                           "If it is a legacy single-byte file (for example windows-1252), load it with --encoding cp1252") from None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def new_study_id(record: StudyRecord, taken: set[str]) -> str:
+    """'surnameYEAR' like the curated ids (first title words without an author); suffixed when taken."""
+    surname = slug(record.first_author.split(" ")[0]) if record.first_author else ""
+    base = (surname or "-".join(slug(record.title).split("-")[:3]) or "study") + (record.year or "")
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def study_row(record: StudyRecord, study_id: str, load_id: str) -> dict:
+    return dict(
+        id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
+        journal=record.journal, year=record.year, volume=record.volume, issue=record.issue, pages=record.pages,
+        doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
+        design_as_reported="", design_is_guess=int(record.design_is_guess), n_participants=record.n_participants,
+        n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
+        risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
+        verification=Verification.UNVERIFIED, url="", abstract=record.abstract,
+        added_by_load=load_id, changed_by_load=load_id,
+    )
+
+
+def record_values(record: StudyRecord) -> dict:
+    values = study_row(record, "", "")
+    return {k: values[k] for k in FILLABLE}
+
+
+class KnowledgeBase:
+    """The rows a load may change, with the indexes used to match records."""
+
+    def __init__(self, data_dir: Path):
+        self.studies = read_table(data_dir, Study).records()
+        self.links = read_table(data_dir, ClaimEvidence).records()
+        self.loads = read_table(data_dir, Load).records()
+        self.rejections = read_table(data_dir, LoadRejection).records()
+        self.claims = {c["id"] for c in read_table(data_dir, Claim).records()}
+        self.verified = {v["study_id"] for v in read_table(data_dir, StudyVerification).records()}
+        self.by_id = {s["id"]: s for s in self.studies}
+        self.index: dict[tuple[str, str], str] = {}
+        for study in self.studies:
+            self._index(study)
+        self.link_keys = {(l["claim_id"], l["study_id"]) for l in self.links}
+        self.ids = set(self.by_id)
+
+    def _index(self, study: dict) -> None:
+        for key in dedup_keys(study["doi"], study["pmid"], study["pmcid"], study["title"], study["year"]):
+            self.index.setdefault(key, study["id"])
+
+    def match(self, record: StudyRecord) -> str | None:
+        for key in dedup_keys(record.doi, record.pmid, record.pmcid, record.title, record.year):
+            if key in self.index:
+                return self.index[key]
+        return None
+
+    def owner(self, name: str, value: str) -> str | None:
+        """The study that already has identifier ``name`` = ``value``, if any."""
+        key = dedup_keys(value if name == "doi" else "", value if name == "pmid" else "", value if name == "pmcid" else "", "", "")
+        return self.index.get(key[0]) if key else None
+
+    def add(self, row: dict) -> None:
+        self.studies.append(row)
+        self.by_id[row["id"]] = row
+        self._index(row)
+
+    def fill(self, study_id: str, record: StudyRecord, load_id: str) -> list[str]:
+        """Fill the study's empty fields from ``record``; never overwrite; never touch a verified study's identifiers."""
+        study = self.by_id[study_id]
+        filled = []
+        for name, value in record_values(record).items():
+            if not value or study.get(name):
+                continue
+            if name in IDENTIFIERS and study_id in self.verified:
+                continue  # a verified study's identifiers change only with its verification record
+            if name in IDENTIFIERS and self.owner(name, value) not in (None, study_id):
+                continue  # the identifier belongs to another study: never create a duplicate
+            study[name] = value
+            filled.append(name)
+        if filled:
+            study["changed_by_load"] = load_id
+            self._index(study)
+        return filled
+
+    def add_link(self, spec: LinkSpec, study_id: str, load_id: str) -> bool:
+        if (spec.claim_id, study_id) in self.link_keys:
+            return False
+        self.link_keys.add((spec.claim_id, study_id))
+        self.links.append(dict(claim_id=spec.claim_id, study_id=study_id, stance=spec.stance, directness=spec.directness,
+                               indirectness_reason=spec.indirectness_reason, rating=spec.rating, note=spec.note,
+                               added_by_load=load_id, changed_by_load=load_id))
+        return True
+
+
+def check_link(spec: LinkSpec, claims: set[str]) -> list[tuple[str, str]]:
+    problems = []
+    if spec.claim_id not in claims:
+        problems.append(("claim_id", f"unknown claim {spec.claim_id!r}"))
+    if spec.stance not in vocab.STANCES:
+        problems.append(("stance", f"{spec.stance!r} is not one of {', '.join(vocab.STANCES.values())}"))
+    if spec.directness not in vocab.DIRECTNESS:
+        problems.append(("directness", f"{spec.directness!r} is not one of {', '.join(vocab.DIRECTNESS.values())}"))
+    elif spec.directness != Directness.DIRECT and not spec.indirectness_reason:
+        problems.append(("indirectness_reason", "an indirect link must say how the study differs from the claim"))
+    if spec.rating is None or not 1 <= spec.rating <= 5:
+        problems.append(("rating", "a link needs a rating from 1 to 5"))
+    if not spec.note:
+        problems.append(("note", "a link needs a note saying what the study shows about the claim"))
+    return problems
+
+
+def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, links: list[LinkSpec],
+              claims: set[str], progress: Callable[[Iterable], Iterable]) -> list[ParsedRecord]:
+    """Parse and validate one file; problems and warnings are recorded on ``file_load``."""
+    name = path.name
+    try:
+        text = decode(path.read_bytes(), encoding)
+        file_load.format = detect(text) if fmt == "auto" else fmt
+        if fmt != "auto" and fmt not in FORMATS:
+            raise FileRejected(f"unknown format {fmt!r}")
+        records = []
+        for parsed in progress(FORMATS[file_load.format](text)):
+            tidy(parsed.record)
+            parsed.record.links.extend(links)
+            parsed.problems += check_record(parsed.record)
+            for spec in parsed.record.links:
+                parsed.problems += check_link(spec, claims)
+            for field_name, message in parsed.problems:
+                file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
+            for field_name, message in warnings_for(parsed.record):
+                file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
+            records.append(parsed)
+    except FileRejected as error:
+        file_load.problems.append(LoadProblem(name, 0, "", "", f"rejected{f' as {file_load.format}' if file_load.format else ''}: {error}"))
+        return []
+    except OSError as error:
+        file_load.problems.append(LoadProblem(name, 0, "", "", f"cannot be read: {error.strerror or error}"))
+        return []
+    file_load.n_read = len(records)
+    if not records:
+        file_load.problems.append(LoadProblem(name, 0, "", "", f"no records were found in this {file_load.format} file"))
+    return records
+
+
+def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: list[ParsedRecord]) -> None:
+    """Decide, record by record, what to add, merge or reject (applied to ``kb_state`` in memory)."""
+    added_here: dict[str, int] = {}
+    for parsed in records:
+        if parsed.problems:
+            file_load.outcomes.append(Outcome(parsed.location, "rejected", detail="; ".join(m for _, m in parsed.problems)))
+            continue
+        record = parsed.record
+        study_id = kb_state.match(record)
+        if study_id is None:
+            study_id = new_study_id(record, kb_state.ids)
+            kb_state.add(study_row(record, study_id, file_load.load_id))
+            added_here[study_id] = parsed.index
+            outcome = Outcome(parsed.location, "added", study_id)
+        else:
+            filled = kb_state.fill(study_id, record, file_load.load_id)
+            if study_id in added_here:
+                outcome = Outcome(parsed.location, "duplicate", study_id,
+                                  f"same study as record {added_here[study_id]} of this file" + (f"; filled {', '.join(filled)}" if filled else ""))
+            elif filled:
+                outcome = Outcome(parsed.location, "merged", study_id, f"filled empty {', '.join(filled)}")
+            else:
+                outcome = Outcome(parsed.location, "unchanged", study_id, "already in the knowledge base")
+        for spec in record.links:
+            if kb_state.add_link(spec, study_id, file_load.load_id):
+                file_load.links_added += 1
+        file_load.outcomes.append(outcome)
+
+
+def load_row(file_load: FileLoad, command: str) -> dict:
+    merged = file_load.count("merged") + sum(1 for o in file_load.outcomes if o.action == "duplicate")
+    return dict(id=file_load.load_id, file_name=file_load.path.name, file_sha256=file_load.sha256, format=file_load.format,
+                started_at=file_load.started_at, finished_at=_now(), n_read=file_load.n_read,
+                n_added=file_load.count("added"), n_merged=merged, n_unchanged=file_load.count("unchanged"),
+                n_rejected=file_load.count("rejected"), n_links_added=file_load.links_added,
+                command=command, kb_version=kb.__version__)
+
+
+def check_planned_data(data_dir: Path, contents: dict[str, str]) -> None:
+    """Validate data/ as it would be after the load, in a scratch copy; raise if anything is wrong."""
+    with tempfile.TemporaryDirectory(prefix="kb-load-") as scratch:
+        copy = Path(scratch) / "data"
+        shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".*"))
+        for relative, text in contents.items():
+            (copy / relative).write_text(text, encoding="utf-8")
+        problems = validate(copy)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _identity(items: Iterable) -> Iterable:
+    return items
+
+
+def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, fmt: str = "auto",
+         links: list[LinkSpec] = (), dry_run: bool = False, skip_invalid: bool = False, encoding: str | None = None,
+         command: str = "", progress: Callable[[Iterable], Iterable] = _identity) -> LoadReport:
+    """Load export files into ``data_dir`` (then rebuild ``db_path`` if given).
+
+    Raises :class:`LoadFailed` when any file or record is invalid (unless
+    ``skip_invalid``, which loads the valid records and records the rest);
+    nothing is written then, nor on ``dry_run``.
+    """
+    from kb.build import build_locked
+
+    data_dir = Path(data_dir)
+    with data_lock(data_dir):
+        state = KnowledgeBase(data_dir)
+        report = LoadReport([], dry_run=dry_run)
+        for path in map(Path, paths):
+            started = datetime.now(timezone.utc)
+            sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"),
+                                 load_id=f"{started:%Y%m%dT%H%M%S}-{sha[:8]}")
+            records = read_file(path, file_load, fmt, encoding, list(links), state.claims, progress)
+            plan(state, file_load, records)
+            report.files.append(file_load)
+        failpoint("load:planned")
+        file_level = [p for p in report.problems if p.record == 0]
+        if file_level or (report.problems and not skip_invalid):
+            raise LoadFailed(report)
+        if dry_run or not report.changed:
+            return report
+        for file_load in report.files:
+            state.loads.append(load_row(file_load, command))
+            state.rejections += [dict(load_id=file_load.load_id, record=p.record, field=p.field, location=p.location, message=p.message)
+                                 for p in file_load.problems]
+        contents = {
+            Study.__data_file__: to_csv_text(Study, state.studies),
+            ClaimEvidence.__data_file__: to_csv_text(ClaimEvidence, state.links),
+            Load.__data_file__: to_csv_text(Load, state.loads),
+            LoadRejection.__data_file__: to_csv_text(LoadRejection, state.rejections),
+        }
+        check_planned_data(data_dir, contents)
+        commit_files(data_dir, contents)
+        report.written = True
+        failpoint("load:committed")
+        if db_path is not None:
+            build_locked(data_dir, Path(db_path))
+    return report
+
+
+def terminal_progress(description: str) -> Callable[[Iterable], Iterable]:
+    """A tqdm progress bar on a terminal; nothing when stderr is not one."""
+    if not sys.stderr.isatty():
+        return _identity
+    from tqdm import tqdm
+
+    return lambda items: tqdm(items, desc=description, unit=" records", file=sys.stderr)

@@ -1,0 +1,67 @@
+"""BibTeX and biblatex via bibtexparser 2, the maintained BibTeX parser.
+
+bibtexparser handles the syntax (braces, @string macros, @comment blocks);
+its LaTeX-decoding middleware (pylatexenc) turns {\\"o} into ö.  biblatex's
+journaltitle/date are read as well as BibTeX's journal/year.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import bibtexparser
+from bibtexparser.middlewares import LatexDecodingMiddleware
+
+from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
+
+ENTRY_TYPES = {
+    "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual", "mastersthesis",
+    "misc", "phdthesis", "proceedings", "techreport", "unpublished", "online", "report", "thesis", "collection",
+    "electronic", "www", "dataset", "software", "preprint",
+}
+
+
+def parse(text: str) -> Iterator[ParsedRecord]:
+    library = bibtexparser.parse_string(text.lstrip("\ufeff"), append_middleware=[LatexDecodingMiddleware()])
+    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line or 0)
+    if not blocks:
+        raise FileRejected("no BibTeX entries (@type{key, ...}) were found")
+    for index, block in enumerate(blocks, start=1):
+        location = f"record {index} (line {(block.start_line or 0) + 1})"
+        if block in library.failed_blocks:
+            yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {block.error}")])
+            continue
+        record = to_record({k.lower(): v for k, v in block.fields_dict.items()})
+        problems = []
+        if block.entry_type.lower() not in ENTRY_TYPES:
+            problems.append(("entry type", f"unknown entry type @{block.entry_type}"))
+        yield ParsedRecord(index, f"{location}, key {block.key!r}", record, problems)
+
+
+def _value(fields: dict, *names: str) -> str:
+    for name in names:
+        if name in fields and fields[name].value:
+            return clean_text(str(fields[name].value).replace("{", "").replace("}", ""))
+    return ""
+
+
+def _authors(raw: str) -> list[str]:
+    names = [n.strip() for n in raw.replace("\n", " ").split(" and ") if n.strip()]
+    return [split_name(n) for n in names if n.lower() not in ("others", "et al.")]
+
+
+def to_record(fields: dict) -> StudyRecord:
+    raw_authors = str(fields["author"].value) if "author" in fields else ""
+    return StudyRecord(
+        title=_value(fields, "title", "booktitle"),
+        authors=_authors(raw_authors),
+        journal=_value(fields, "journal", "journaltitle", "booktitle", "publisher"),
+        year=year_of(_value(fields, "year", "date")),
+        volume=_value(fields, "volume"),
+        issue=_value(fields, "number", "issue"),
+        pages=_value(fields, "pages").replace("--", "-"),
+        doi=clean_doi(_value(fields, "doi")),
+        pmid=_value(fields, "pmid"),
+        pmcid=_value(fields, "pmcid"),
+        abstract=_value(fields, "abstract"),
+    )

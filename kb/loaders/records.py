@@ -1,0 +1,228 @@
+"""The one study record every export format is mapped to, and the checks it must pass.
+
+Parsers turn a file into :class:`ParsedRecord` objects (a :class:`StudyRecord`
+plus where it was found); :func:`check_record` validates one record and
+returns :class:`LoadProblem` objects naming the file, the record and the field.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from kb.validate import IDENTIFIER_PATTERNS, normalise_doi
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """A claim link to make for a loaded study."""
+
+    claim_id: str
+    stance: str
+    rating: int | None
+    note: str
+    directness: str = "direct"
+    indirectness_reason: str = ""
+
+
+@dataclass
+class StudyRecord:
+    """A study as read from an export file, before it becomes a row of studies.csv."""
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    journal: str = ""
+    year: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    abstract: str = ""
+    design: str = ""
+    design_is_guess: bool = False
+    n_participants: str = ""
+    population: str = ""
+    links: list[LinkSpec] = field(default_factory=list)
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0] if self.authors else ""
+
+
+@dataclass(frozen=True, order=True)
+class LoadProblem:
+    """One problem with one record (or the whole file when ``record`` is 0)."""
+
+    file: str
+    record: int
+    location: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.location}" if self.location else self.file
+        column = f" field '{self.field}':" if self.field else ""
+        return f"{where}:{column} {self.message}"
+
+
+@dataclass
+class ParsedRecord:
+    """A record with where it came from: its 1-based index and a human location ('line 12')."""
+
+    index: int
+    location: str
+    record: StudyRecord
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (field, message) found by the parser
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read in the format it claims (message names why)."""
+
+
+TAG = re.compile(r"<[^>]+>")
+SPACE = re.compile(r"\s+")
+
+
+def clean_text(value) -> str:
+    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, spaces folded."""
+    if value is None:
+        return ""
+    text = str(value)
+    for _ in range(2):  # '&amp;lt;' style double escaping
+        text = html.unescape(text)
+    text = TAG.sub(" ", text)
+    text = SPACE.sub(" ", text).strip()
+    return re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", text))
+
+
+def clean_doi(value: str) -> str:
+    """A DOI without resolver prefix, 'doi:' label or surrounding spaces (case kept)."""
+    value = clean_text(value)
+    value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I)
+    return value.strip().rstrip(".")
+
+
+def clean_pmcid(value: str) -> str:
+    value = clean_text(value).upper()
+    return value if value.startswith("PMC") or not value else f"PMC{value}"
+
+
+def year_of(value) -> str:
+    """The first plausible four-digit year in ``value`` ('2018/03/01/', 'Spring 1990', 2018)."""
+    match = re.search(r"(1[6-9]\d\d|20\d\d)", str(value or ""))
+    return match.group(1) if match else ""
+
+
+def author_name(family: str, given: str = "", literal: str = "") -> str:
+    """'Surname AB' from name parts (the style of studies.csv); a corporate name as is."""
+    family, given, literal = clean_text(family), clean_text(given), clean_text(literal)
+    if not family:
+        return literal or given
+    initials = "".join(part[0] for part in re.split(r"[\s.\-]+", given) if part and part[0].isalpha())
+    return f"{family} {initials.upper()}".strip()
+
+
+def split_name(name: str) -> str:
+    """'Surname, Given' or 'Given Surname' -> 'Surname GI'."""
+    name = clean_text(name).strip("{} ")
+    if not name:
+        return ""
+    if "," in name:
+        family, given = name.split(",", 1)
+        return author_name(family.strip("{} "), given)
+    parts = name.split()
+    if len(parts) == 1:
+        return parts[0]
+    return author_name(parts[-1], " ".join(parts[:-1]))
+
+
+PUBLICATION_TYPE_DESIGNS = (
+    ("systematic review", "systematic_review"),
+    ("meta-analysis", "systematic_review"),
+    ("randomized controlled trial", "rct"),
+    ("randomised controlled trial", "rct"),
+    ("controlled clinical trial", "controlled_study"),
+    ("clinical trial", "controlled_study"),
+    ("observational study", "controlled_study"),
+    ("comparative study", "controlled_study"),
+    ("case reports", "case_report"),
+    ("practice guideline", "narrative_review"),
+    ("guideline", "narrative_review"),
+    ("consensus development conference", "narrative_review"),
+    ("review", "narrative_review"),
+    ("editorial", "narrative_review"),
+    ("comment", "narrative_review"),
+    ("letter", "narrative_review"),
+)
+"""Publication types (PubMed's, in priority order) and the design they suggest."""
+
+UNCLASSIFIED = "unclassified"
+
+
+def guess_design(publication_types: list[str]) -> tuple[str, bool]:
+    """A design guessed from publication types, marked as a guess; 'unclassified' when none fits."""
+    lowered = [clean_text(t).lower() for t in publication_types]
+    for name, design in PUBLICATION_TYPE_DESIGNS:
+        if any(name == t or (name in t and name != "review") for t in lowered):
+            return design, True
+    return UNCLASSIFIED, False
+
+
+MOJIBAKE = re.compile("Ã.|Â|â€")
+
+
+def tidy(record: StudyRecord) -> StudyRecord:
+    """Cosmetic normalisation shared by every format: no final full stop on titles (MEDLINE adds one)."""
+    if record.title.endswith(".") and not record.title.endswith(".."):
+        record.title = record.title[:-1].rstrip()
+    return record
+
+
+def check_record(record: StudyRecord) -> list[tuple[str, str]]:
+    """(field, message) for everything wrong with one record."""
+    problems = []
+    if not record.title:
+        problems.append(("title", "missing: a study needs a title a curator can recognise"))
+    elif record.doi and clean_doi(record.title).lower() == record.doi.lower():
+        problems.append(("title", f"the title is only the DOI {record.title!r}"))
+    for name, pattern in IDENTIFIER_PATTERNS.items():
+        value = getattr(record, name)
+        if value and (not pattern.match(value) or "://" in value):
+            problems.append((name, f"malformed {name.upper()} {value!r}"))
+    if record.year:
+        if not re.fullmatch(r"\d{4}", record.year) or not 1600 <= int(record.year) <= date.today().year + 1:
+            problems.append(("year", f"{record.year!r} is not a plausible year"))
+    if record.n_participants and not re.fullmatch(r"\d+", record.n_participants):
+        problems.append(("n_participants", f"{record.n_participants!r} is not a whole number"))
+    return problems
+
+
+def warnings_for(record: StudyRecord) -> list[tuple[str, str]]:
+    """Things a curator should look at that do not block the load."""
+    found = []
+    if MOJIBAKE.search(record.title):
+        found.append(("title", f"looks mis-encoded in the source file ({record.title[:60]!r})"))
+    return found
+
+
+def normalised_title(title: str) -> str:
+    """Lower case letters and digits only, for matching titles across formats."""
+    return re.sub(r"[^0-9a-z]+", " ", clean_text(title).lower()).strip()
+
+
+def dedup_keys(doi: str, pmid: str, pmcid: str, title: str, year) -> list[tuple[str, str]]:
+    """Keys identifying a study, strongest first: DOI, PMID, PMCID, title + year."""
+    keys = []
+    if doi:
+        keys.append(("doi", normalise_doi(doi)))
+    if pmid:
+        keys.append(("pmid", str(pmid)))
+    if pmcid:
+        keys.append(("pmcid", str(pmcid).upper()))
+    if title and year:
+        keys.append(("title", f"{normalised_title(title)}|{year}"))
+    return keys

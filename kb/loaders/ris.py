@@ -1,0 +1,65 @@
+"""RIS (Zotero, EndNote, Scopus, Mendeley...) via rispy, the maintained RIS reader.
+
+rispy does the tag parsing (continuation lines, repeated tags); this module
+checks what rispy silently accepts (a record without its TY line) and maps
+its keys to a :class:`StudyRecord`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import rispy
+
+from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
+
+TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
+DOI_IN_URL = re.compile(r"doi\.org/(10\.\d{4,9}/\S+)", re.I)
+
+
+def parse(text: str) -> Iterator[ParsedRecord]:
+    tagged = [(number, match.group(1)) for number, line in enumerate(text.splitlines(), start=1)
+              if (match := TAG_LINE.match(line.lstrip("\ufeff")))]
+    if not tagged:
+        raise FileRejected("no RIS tag lines ('XX  - value') were found")
+    if tagged[0][1] != "TY":
+        raise FileRejected(f"line {tagged[0][0]}: the first record starts with {tagged[0][1]}, not TY; "
+                           "every RIS record must begin with a 'TY  - ' line (the file looks truncated or corrupted)")
+    starts = [number for number, tag in tagged if tag == "TY"]
+    entries = rispy.loads(text.lstrip("\ufeff"))
+    for index, (entry, line) in enumerate(zip(entries, starts), start=1):
+        yield ParsedRecord(index, f"record {index} (line {line})", to_record(entry))
+
+
+def _first(entry: dict, *keys: str) -> str:
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value:
+            return clean_text(value)
+    return ""
+
+
+def to_record(entry: dict) -> StudyRecord:
+    unknown = entry.get("unknown_tag", {})
+    doi = _first(entry, "doi")
+    if not doi:
+        for url in entry.get("urls", []):
+            if match := DOI_IN_URL.search(url):
+                doi = match.group(1)
+                break
+    start, end = _first(entry, "start_page"), _first(entry, "end_page")
+    authors = [split_name(a) for a in entry.get("authors", []) + entry.get("first_authors", [])]
+    return StudyRecord(
+        title=_first(entry, "title", "primary_title", "short_title"),
+        authors=[a for a in authors if a],
+        journal=_first(entry, "journal_name", "secondary_title", "alternate_title3", "alternate_title2", "alternate_title1"),
+        year=year_of(_first(entry, "year", "publication_year", "date")),
+        volume=_first(entry, "volume") or clean_text((unknown.get("VO") or [""])[0]),
+        issue=_first(entry, "number"),
+        pages=f"{start}-{end}" if start and end else start,
+        doi=clean_doi(doi),
+        abstract=_first(entry, "abstract", "notes_abstract"),
+    )
