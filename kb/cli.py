@@ -10,7 +10,7 @@ import click
 import kb
 from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
-from kb.datafiles import DEFAULT_DATA_DIR
+from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
 from kb.loaders import FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
@@ -39,7 +39,8 @@ def _report_problems(problems) -> None:
 @DATA_OPTION
 def validate(data_dir: Path):
     """Check data/ and print every problem (exit code 1 if there is any)."""
-    problems = validate_data(data_dir)
+    with data_lock(data_dir):
+        problems = validate_data(data_dir)
     if problems:
         _report_problems(problems)
         sys.exit(1)
@@ -125,6 +126,9 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
         sys.exit(1)
     except ValidationError as error:
         _report_problems(error.problems)
+        sys.exit(1)
+    except DataLocked as error:
+        click.echo(f"{error}; try again when it has finished.", err=True)
         sys.exit(1)
     _print_report(report)
 

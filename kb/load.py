@@ -29,7 +29,7 @@ from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, read_table, 
 from kb.faults import failpoint
 from kb.loaders import FORMATS, detect
 from kb.loaders.records import (
-    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, tidy, warnings_for,
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
 )
 from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification
 from kb.validate import ValidationError, validate
@@ -173,19 +173,33 @@ class KnowledgeBase:
         self.verified = {v["study_id"] for v in read_table(data_dir, StudyVerification).records()}
         self.by_id = {s["id"]: s for s in self.studies}
         self.index: dict[tuple[str, str], str] = {}
+        self.titles: dict[str, list[str]] = {}
         for study in self.studies:
             self._index(study)
         self.link_keys = {(l["claim_id"], l["study_id"]) for l in self.links}
         self.ids = set(self.by_id)
 
     def _index(self, study: dict) -> None:
-        for key in dedup_keys(study["doi"], study["pmid"], study["pmcid"], study["title"], study["year"]):
+        for key in dedup_keys(study["doi"], study["pmid"], study["pmcid"], "", ""):
             self.index.setdefault(key, study["id"])
+        if study["title"]:
+            ids = self.titles.setdefault(normalised_title(study["title"]), [])
+            if study["id"] not in ids:
+                ids.append(study["id"])
 
     def match(self, record: StudyRecord) -> str | None:
-        for key in dedup_keys(record.doi, record.pmid, record.pmcid, record.title, record.year):
+        """The study ``record`` duplicates: same DOI, else PMID, else PMCID, else same title and year.
+
+        A missing year on either side does not prevent a title match (verified
+        records sometimes lack the year an export gives).
+        """
+        for key in dedup_keys(record.doi, record.pmid, record.pmcid, "", ""):
             if key in self.index:
                 return self.index[key]
+        for study_id in self.titles.get(normalised_title(record.title), []) if record.title else []:
+            year = str(self.by_id[study_id]["year"] or "")
+            if not year or not record.year or year == record.year:
+                return study_id
         return None
 
     def owner(self, name: str, value: str) -> str | None:
@@ -332,7 +346,7 @@ def _identity(items: Iterable) -> Iterable:
 
 def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, fmt: str = "auto",
          links: list[LinkSpec] = (), dry_run: bool = False, skip_invalid: bool = False, encoding: str | None = None,
-         command: str = "", progress: Callable[[Iterable], Iterable] = _identity) -> LoadReport:
+         command: str = "", progress: Callable[[Iterable], Iterable] = _identity, lock_timeout: float = 30.0) -> LoadReport:
     """Load export files into ``data_dir`` (then rebuild ``db_path`` if given).
 
     Raises :class:`LoadFailed` when any file or record is invalid (unless
@@ -342,7 +356,7 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
     from kb.build import build_locked
 
     data_dir = Path(data_dir)
-    with data_lock(data_dir):
+    with data_lock(data_dir, timeout=lock_timeout):
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
         for path in map(Path, paths):

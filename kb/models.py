@@ -196,7 +196,7 @@ class Load(SQLModel, table=True):
     n_unchanged: int = Field(description="Records that matched an existing study and changed nothing.")
     n_rejected: int = Field(description="Records rejected as invalid (loaded with --skip-invalid).")
     n_links_added: int = Field(description="Claim links added.")
-    command: str = Field(description="The command line that ran the load.")
+    command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
 
 

@@ -59,7 +59,7 @@ def to_record(fields: dict) -> StudyRecord:
         year=year_of(_value(fields, "year", "date")),
         volume=_value(fields, "volume"),
         issue=_value(fields, "number", "issue"),
-        pages=_value(fields, "pages").replace("--", "-"),
+        pages=_value(fields, "pages").replace("--", "-").replace("\u2013", "-"),
         doi=clean_doi(_value(fields, "doi")),
         pmid=_value(fields, "pmid"),
         pmcid=_value(fields, "pmcid"),

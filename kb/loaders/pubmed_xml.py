@@ -15,7 +15,7 @@ from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, author_n
 
 
 def _text(element) -> str:
-    return clean_text(" ".join(element.itertext())) if element is not None else ""
+    return clean_text("".join(element.itertext())) if element is not None else ""
 
 
 def parse(text: str) -> Iterator[ParsedRecord]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,18 +84,25 @@ class FileRejected(Exception):
     """The file as a whole cannot be read in the format it claims (message names why)."""
 
 
-TAG = re.compile(r"<[^>]+>")
+TAG = re.compile(r"</?\s*([A-Za-z][\w.:-]*)[^>]*>|<!--.*?-->", re.S)
 SPACE = re.compile(r"\s+")
+INLINE_TAGS = {"i", "b", "em", "strong", "sub", "sup", "scp", "sc", "span", "u", "italic", "bold", "a", "ext-link"}
+"""Markup that sits inside a word ('TGF-β<sub>1</sub>'): removed without a space."""
+
+
+def _untag(match: re.Match) -> str:
+    name = (match.group(1) or "").split(":")[-1].lower()
+    return "" if name in INLINE_TAGS or match.group(0).startswith(("<mml", "</mml", "<m:", "</m:")) else " "
 
 
 def clean_text(value) -> str:
-    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, spaces folded."""
+    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, spaces folded, NFC."""
     if value is None:
         return ""
     text = str(value)
     for _ in range(2):  # '&amp;lt;' style double escaping
         text = html.unescape(text)
-    text = TAG.sub(" ", text)
+    text = unicodedata.normalize("NFC", TAG.sub(_untag, text))
     text = SPACE.sub(" ", text).strip()
     return re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", text))
 
@@ -215,7 +223,7 @@ def normalised_title(title: str) -> str:
 
 
 def dedup_keys(doi: str, pmid: str, pmcid: str, title: str, year) -> list[tuple[str, str]]:
-    """Keys identifying a study, strongest first: DOI, PMID, PMCID, title + year."""
+    """Keys identifying a study, strongest first: DOI (normalised), PMID, PMCID, title + year."""
     keys = []
     if doi:
         keys.append(("doi", normalise_doi(doi)))

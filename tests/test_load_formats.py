@@ -1,0 +1,206 @@
+"""Every export format, on real files from public projects (../shared/fixtures) and on our own."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from kb.load import decode
+from kb.loaders import FORMATS, detect
+from kb.loaders.records import FileRejected, check_record, tidy
+
+OWN = Path(__file__).parent / "fixtures" / "exports"
+
+# file -> (format, valid records, rejected records) or (format or None, message of the file's rejection)
+SHARED_EXPECTATIONS = {
+    "bibtex/bibtexparser-v1__wrong.bib": ("bibtex", 0, 2),
+    "bibtex/jabref__Chocolate.bib": ("bibtex", 15, 0),
+    "bibtex/jabref__utf8-bom.bib": ("bibtex", 2, 0),
+    "bibtex/manubot__bibliography.bib": ("bibtex", 2, 0),
+    "bibtex/pubmed_parser__paper.bib": ("bibtex", 11, 0),
+    "crossref_json/abbotsbury__test1.json": ("crossref-json", 1, 0),
+    "crossref_json/commonmeta__crossref-list.json": ("crossref-json", 13, 7),
+    "csl_json/commonmeta__csl-list.json": ("csl-json", 17, 0),
+    "csl_json/manubot__bibliography.json": ("csl-json", 2, 0),
+    "csl_json/manubot__null-date-parts-csl.raw.json": ("csl-json", 0, 1),
+    "medline/manubot__bibliography.nbib": ("medline", 2, 0),
+    "medline/rispy__example_pubmed.txt": ("medline", 10, 0),
+    "pubmed_xml/biopython__pubmed1.xml": ("pubmed-xml", 2, 0),
+    "pubmed_xml/jabref__MedlineImporterTestMalformedEntry.xml": ("pubmed-xml", "the XML is malformed"),
+    "pubmed_xml/pubmed_parser__pubmed-29768149.xml": ("pubmed-xml", 1, 0),
+    "ris/jabref__RisImporterCorrupted.ris": ("ris", "must begin with a 'TY  - ' line"),
+    "ris/jabref__RisImporterTestScopus.ris": ("ris", 1, 0),
+    "ris/manubot__bibliography.ris": ("ris", 2, 0),
+    "ris/rispy__example_multiline.ris": ("ris", 0, 3),
+    "ris/rispy__example_utf_chars.ris": ("ris", 1, 0),
+}
+
+
+def parse_file(path: Path):
+    text = decode(path.read_bytes())
+    fmt = detect(text)
+    records = [tidy(p.record) for p in FORMATS[fmt](text)]
+    return fmt, records
+
+
+def outcome(path: Path):
+    text = decode(path.read_bytes())
+    fmt = detect(text)
+    parsed = list(FORMATS[fmt](text))
+    valid = [p for p in parsed if not (p.problems or check_record(tidy(p.record)))]
+    return fmt, len(valid), len(parsed) - len(valid)
+
+
+def test_every_shared_fixture_is_covered(shared_dir):
+    exports = shared_dir / "fixtures" / "exports"
+    found = {p.relative_to(exports).as_posix() for p in exports.rglob("*") if p.is_file() and p.name != "MANIFEST.csv"}
+    assert found == set(SHARED_EXPECTATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_EXPECTATIONS))
+def test_shared_fixture(shared_dir, name):
+    path = shared_dir / "fixtures" / "exports" / name
+    expected = SHARED_EXPECTATIONS[name]
+    if isinstance(expected[1], str):
+        with pytest.raises(FileRejected, match=expected[1].replace("(", r"\(")):
+            text = decode(path.read_bytes())
+            assert detect(text) == expected[0]
+            list(FORMATS[expected[0]](text))
+    else:
+        assert outcome(path) == expected
+
+
+def test_manubot_twins_agree_on_doi_and_title(shared_dir):
+    exports = shared_dir / "fixtures" / "exports"
+    firsts = []
+    for name in ("bibtex/manubot__bibliography.bib", "ris/manubot__bibliography.ris",
+                 "csl_json/manubot__bibliography.json", "medline/manubot__bibliography.nbib"):
+        firsts.append(parse_file(exports / name)[1][0])
+    assert {r.doi.lower() for r in firsts} == {"10.7554/elife.32822"}
+    assert {r.title for r in firsts} == {"Sci-Hub provides access to nearly all scholarly literature"}
+    assert {r.year for r in firsts} == {"2018"}
+
+
+def test_shared_fixture_details(shared_dir):
+    exports = shared_dir / "fixtures" / "exports"
+    _, (nejm,) = parse_file(exports / "pubmed_xml/pubmed_parser__pubmed-29768149.xml")
+    assert nejm.pmid == "29768149" and nejm.doi and "β" in nejm.abstract and "<" not in nejm.abstract
+    _, chocolate = parse_file(exports / "bibtex/jabref__Chocolate.bib")
+    assert all(r.doi and r.year for r in chocolate)
+    assert not any("&amp;" in r.journal for r in chocolate)
+    assert any("Lüscher" in a for r in chocolate for a in r.authors)
+    _, scopus = parse_file(exports / "ris/jabref__RisImporterTestScopus.ris")
+    assert (scopus[0].journal, scopus[0].pages, scopus[0].doi) == ("Journal of the Mechanics and Physics of Solids", "2309-2327", "10.1016/j.jmps.2004.03.010")
+    _, csl = parse_file(exports / "csl_json/commonmeta__csl-list.json")
+    assert all(r.year.isdigit() for r in csl if r.year)
+
+
+# --- our own files: one or more per format ------------------------------------------------
+
+def test_ris_maps_fields_and_strips_markup():
+    fmt, records = parse_file(OWN / "small.ris")
+    assert fmt == "ris" and len(records) == 3
+    first = records[0]
+    assert first.title == "Synthetic record one: needling & collagen in ex vivo skin"
+    assert (first.authors, first.year, first.pages, first.doi) == (["Tester AB", "Example B"], "2022", "101-109", "10.5555/KB-TEST.0101")
+    assert first.abstract == "A synthetic abstract that continues on a second line."
+    assert records[1].doi == "10.5555/kb-test.0102"  # found inside the UR link
+
+
+def test_bibtex_decodes_latex_and_reads_misc_entries():
+    fmt, records = parse_file(OWN / "small.bib")
+    assert fmt == "bibtex"
+    assert records[0].title == "Synthetic Needling Study of Lüscher-Type Scars"
+    assert records[0].authors == ["Tester A", "Müller J"] and records[0].pages == "11-19"
+    assert records[1].title == "Synthetic web page about needling"
+
+
+def test_pubmed_xml_maps_ids_markup_and_design_guess():
+    fmt, records = parse_file(OWN / "small_pubmed.xml")
+    trial, case = records
+    assert fmt == "pubmed-xml"
+    assert trial.title == "Synthetic randomised trial of TGF-β1 after needling"
+    assert (trial.pmid, trial.pmcid, trial.doi, trial.year) == ("90000301", "PMC9000301", "10.5555/kb-test.0301", "2024")
+    assert trial.authors == ["Tester AB", "Synthetic Trial Group"]
+    assert trial.abstract == "BACKGROUND: Synthetic background. RESULTS: Synthetic results."
+    assert (trial.design, trial.design_is_guess) == ("rct", True)
+    assert (case.design, case.year, case.title) == ("case_report", "2019", "Synthetic case of a granuloma after needling")
+
+
+def test_medline_joins_continuation_lines_and_reads_qualified_ids():
+    fmt, records = parse_file(OWN / "small.nbib")
+    assert fmt == "medline"
+    assert records[0].title == "Synthetic MEDLINE record about needling and pigment in darker skin types"
+    assert (records[0].doi, records[0].pmcid, records[0].design) == ("10.5555/KB-TEST.0401", "PMC9000401", "systematic_review")
+    assert records[1].design == "narrative_review"
+
+
+def test_csl_json_reads_string_years_and_literal_authors():
+    fmt, records = parse_file(OWN / "small_csl.json")
+    assert fmt == "csl-json"
+    assert records[0].title == "Synthetic CSL item with markup & entities"
+    assert (records[0].year, records[0].authors, records[0].abstract) == ("2016", ["Tester AB", "Synthetic Consortium"], "Synthetic abstract.")
+    assert records[1].year == ""
+
+
+def test_crossref_json_envelope():
+    fmt, (work,) = parse_file(OWN / "small_crossref.json")
+    assert fmt == "crossref-json"
+    assert (work.title, work.doi, work.year) == ("Synthetic Crossref work on needling", "10.5555/kb-test.0601", "2015")
+
+
+def test_curator_csv_template_with_links():
+    fmt, records = parse_file(OWN / "studies.csv")
+    assert fmt == "csv" and len(records) == 3
+    assert records[0].links[0].claim_id == "acne-scar-reduction" and records[0].design == "rct"
+    assert records[2].links == [] and records[2].design == "controlled_study"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("broken_pubmed.xml", "line 5, column 0: the XML is malformed"),
+    ("broken_wos.ris", "Web of Science"),
+    ("broken_csl.json", "line 1, column 40: not valid JSON"),
+])
+def test_broken_files_are_rejected_clearly(name, message):
+    with pytest.raises(FileRejected, match=message):
+        parse_file(OWN / name)
+
+
+def test_broken_record_names_its_field():
+    text = (OWN / "broken_records.ris").read_text()
+    parsed = list(FORMATS["ris"](text))
+    assert check_record(parsed[0].record) == [("doi", "malformed DOI '11.5555/not-a-doi'")]
+    assert parsed[0].location == "record 1 (line 1)"
+
+
+# --- encodings and things that are not exports -----------------------------------------------
+
+def test_utf8_with_and_without_bom_and_utf16():
+    text = "TY  - JOUR\nTI  - Synthetic Lüscher record\nER  - \n"
+    for data in (text.encode("utf-8"), codecs.BOM_UTF8 + text.encode("utf-8"), text.encode("utf-16")):
+        assert decode(data) == text
+
+
+def test_legacy_single_byte_file_is_rejected_unless_its_encoding_is_given():
+    data = "@article{a, title = {Synthetic Lüscher study}, year = {2001}}\n".encode("cp1252")
+    with pytest.raises(FileRejected, match=r"line 1: byte 0xfc is not valid UTF-8.*--encoding cp1252"):
+        decode(data)
+    assert "Lüscher" in decode(data, "cp1252")
+
+
+def test_jabref_encoding_header_is_honoured():
+    data = "% Encoding: windows-1252\n@article{a, title = {Synthetic Lüscher study}}\n".encode("cp1252")
+    assert "Lüscher" in decode(data)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"just some words\nand more", "not recognised"),
+    (b"<html><body>no</body></html>", "not PubMed XML"),
+])
+def test_non_exports_are_rejected(data, message):
+    with pytest.raises(FileRejected, match=message):
+        detect(decode(data))
