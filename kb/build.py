@@ -14,7 +14,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import Integer
 from sqlmodel import SQLModel, create_engine
@@ -49,81 +48,98 @@ class BuildResult:
     counts: dict[str, int]
 
 
-def typed(model: type[SQLModel], record: dict[str, str]) -> dict:
-    """A data-file record (all strings) converted to the column types of ``model``."""
-    row = {}
+def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[str, list]:
+    """Data-file columns (all strings) converted to the column types of ``model``: ints, and None for empty nullable values."""
+    typed_values = {}
     for column in model.__table__.columns:
-        if column.name not in record:
+        if column.name not in columns:
             continue
-        value = record[column.name]
-        if value == "":
-            row[column.name] = None if column.nullable else ""
-        elif isinstance(column.type, Integer):
-            row[column.name] = int(value)
+        values = columns[column.name]
+        if isinstance(column.type, Integer):
+            typed_values[column.name] = [int(v) if v != "" else None for v in values]
+        elif column.nullable:
+            typed_values[column.name] = [v if v != "" else None for v in values]
         else:
-            row[column.name] = value
-    return row
+            typed_values[column.name] = list(values)
+    return typed_values
+
+
+def table_columns(table: Table) -> dict[str, list]:
+    """A data table's columns, typed."""
+    return typed_columns(table.model, {name: table.column(name) for name in table.columns})
+
+
+def rows_of(columns: dict[str, list]) -> list[dict]:
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
+
+
+def insert_columns(conn: sqlite3.Connection, model: type[SQLModel], columns: dict[str, list]) -> int:
+    """Insert column-oriented values into the table of ``model`` in one executemany."""
+    names = [c.name for c in model.__table__.columns if c.name in columns]
+    if not names or not columns[names[0]]:
+        return 0
+    sql = f"INSERT INTO {model.__tablename__} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    conn.executemany(sql, zip(*(columns[n] for n in names)))
+    return len(columns[names[0]])
 
 
 def insert_rows(conn: sqlite3.Connection, model: type[SQLModel], rows: list[dict]) -> int:
-    """Insert ``rows`` into the table of ``model`` in one executemany."""
-    if not rows:
-        return 0
-    columns = [c.name for c in model.__table__.columns]
-    sql = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    conn.executemany(sql, ([row.get(c) for c in columns] for row in rows))
-    return len(rows)
+    """Insert ``rows`` (dicts) into the table of ``model``."""
+    names = [c.name for c in model.__table__.columns]
+    return insert_columns(conn, model, {n: [row.get(n) for row in rows] for n in names})
 
 
 def lookup_rows(vocabulary: vocab.Vocabulary) -> list[dict]:
     return [{"value": t.value, "label": t.label, "description": t.description, **t.extra} for t in vocabulary.terms]
 
 
-def study_rows(table: Table) -> list[dict]:
+def study_columns(table: Table) -> dict[str, list]:
     """Studies with the columns the build derives: evidence level and darker-skin inclusion."""
-    rows = []
-    for record in table.records():
-        row = typed(Study, record)
-        row["evidence_level"] = vocab.STUDY_DESIGNS.term(row["design"]).extra["evidence_level"]
-        high = row["fitzpatrick_max"]
-        row["darker_skin_included"] = None if high is None else int(high >= 4)
-        rows.append(row)
-    return rows
+    columns = table_columns(table)
+    levels = {t.value: t.extra["evidence_level"] for t in vocab.STUDY_DESIGNS.terms}
+    columns["evidence_level"] = [levels[d] for d in columns["design"]]
+    columns["darker_skin_included"] = [None if high is None else int(high >= 4) for high in columns["fitzpatrick_max"]]
+    return columns
 
 
-def article_rows(table: Table, data_dir: Path) -> list[dict]:
-    rows = []
-    for record in table.records():
-        row = typed(Article, record)
-        row["text"] = (Path(data_dir) / row["text_file"]).read_text(encoding="utf-8")
-        rows.append(row)
-    return rows
+def article_columns(table: Table, data_dir: Path) -> dict[str, list]:
+    columns = table_columns(table)
+    columns["text"] = [(Path(data_dir) / f).read_text(encoding="utf-8") for f in columns["text_file"]]
+    return columns
 
 
-def claim_evidence(claims: list[dict], links: list[dict], studies: list[dict]) -> dict[str, list[grading.Evidence]]:
-    """Each claim's links joined with the study facts grading needs."""
-    by_id = {s["id"]: s for s in studies}
-    evidence: dict[str, list[grading.Evidence]] = {c["id"]: [] for c in claims}
-    for link in links:
-        study = by_id[link["study_id"]]
-        evidence[link["claim_id"]].append(grading.Evidence(
-            study_id=link["study_id"], stance=link["stance"], directness=link["directness"],
-            rating=link["rating"], design=study["design"], risk_of_bias=study["risk_of_bias"],
-            n_participants=study["n_participants"], indirectness_reason=link["indirectness_reason"],
-        ))
+def claim_evidence(claim_ids: list[str], links: dict[str, list], studies: dict[str, list]) -> dict[str, list[grading.Evidence]]:
+    """Each claim's links (columns of claim_evidence) joined with the study facts grading needs."""
+    facts = {study_id: (design, bias, n) for study_id, design, bias, n in
+             zip(studies["id"], studies["design"], studies["risk_of_bias"], studies["n_participants"])}
+    evidence: dict[str, list[grading.Evidence]] = {c: [] for c in claim_ids}
+    for claim_id, study_id, stance, directness, rating, reason in zip(
+            links["claim_id"], links["study_id"], links["stance"], links["directness"], links["rating"], links["indirectness_reason"]):
+        design, bias, n = facts[study_id]
+        evidence[claim_id].append(grading.Evidence(study_id, stance, directness, rating, design, bias, n, reason or ""))
     return evidence
 
 
-def grade_claims(claims: list[dict], links: list[dict], studies: list[dict], inclusions: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``claim_summary`` and ``claim_certainty`` for every claim."""
-    included = {(i["review_id"], i["study_id"]) for i in inclusions}
-    evidence = claim_evidence(claims, links, studies)
+def grade_data(tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
+    """Rows of ``claim_summary`` and ``claim_certainty`` for every claim of validated tables."""
+    claims = rows_of(table_columns(tables["claims"]))
+    inclusions = table_columns(tables["study_inclusions"])
+    return grade_claims(claims, table_columns(tables["claim_evidence"]), table_columns(tables["studies"]),
+                        list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))))
+
+
+def grade_claims(claims: list[dict], links: dict[str, list], studies: dict[str, list],
+                 inclusions: list[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
+    """Rows of ``claim_summary`` and ``claim_certainty``: claims as dicts, links and studies as typed columns."""
+    included = set(inclusions)
+    evidence = claim_evidence([c["id"] for c in claims], links, studies)
     summaries, domains = [], []
     for claim in claims:
         grade = grading.grade_claim(claim["kind"], evidence[claim["id"]], included)
         verdict = claim["override_verdict"] or grade.verdict
         certainty = claim["override_certainty"] or grade.certainty
-        text = grading.rationale(grade, evidence[claim["id"]], claim["no_evidence_reason"])
+        text = grading.rationale(grade, evidence[claim["id"]], claim["no_evidence_reason"] or "")
         if claim["override_verdict"] or claim["override_certainty"]:
             text += f" A curator ({claim['override_by']}) overrode the computed result: {claim['override_reason']}"
         summaries.append(dict(
@@ -153,27 +169,25 @@ def create_fts(conn: sqlite3.Connection) -> None:
         conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT rowid, {names} FROM {table}")
 
 
-def write_database(path: Path, data_dir: Path, fingerprint: str) -> dict[str, int]:
-    """Write every table of a fresh database at ``path`` from validated ``data_dir``."""
+def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerprint: str) -> dict[str, int]:
+    """Write every table of a fresh database at ``path`` from validated ``tables``."""
     engine = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     engine.dispose()
-    tables = read_all(data_dir)
-    rows = {name: [typed(t.model, r) for r in t.records()] for name, t in tables.items()}
-    rows["articles"] = article_rows(tables["articles"], data_dir)
-    rows["studies"] = study_rows(tables["studies"])
-    summaries, domains = grade_claims(rows["claims"], rows["claim_evidence"], rows["studies"], rows["study_inclusions"])
+    columns = {name: table_columns(t) for name, t in tables.items()}
+    columns["articles"] = article_columns(tables["articles"], data_dir)
+    columns["studies"] = study_columns(tables["studies"])
+    summaries, domains = grade_data(tables)
     conn = sqlite3.connect(path)
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = OFF")  # a fresh file renamed into place when complete: no journal needed
+        conn.execute("PRAGMA synchronous = OFF")
         with conn:
             for vocabulary in vocab.ALL:
                 insert_rows(conn, LOOKUP_MODELS[vocabulary.table], lookup_rows(vocabulary))
             insert_rows(conn, VerdictRuleRow, [dict(rule=i, verdict=r.verdict, condition=r.condition)
                                                for i, r in enumerate(grading.VERDICT_RULES, start=1)])
-            counts = {}
-            for model in DATA_MODELS:
-                counts[model.__tablename__] = insert_rows(conn, model, sorted(rows[model.__tablename__], key=_sort_key(model)))
+            counts = {model.__tablename__: insert_columns(conn, model, columns[model.__tablename__]) for model in DATA_MODELS}
             insert_rows(conn, ClaimSummary, summaries)
             insert_rows(conn, ClaimCertainty, domains)
             insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(summaries))])
@@ -187,12 +201,9 @@ def write_database(path: Path, data_dir: Path, fingerprint: str) -> dict[str, in
             raise RuntimeError(f"foreign key check failed after build: {problems[:5]}")
     finally:
         conn.close()
+    with open(path, "rb+") as handle:  # durable before it is renamed into place
+        os.fsync(handle.fileno())
     return counts
-
-
-def _sort_key(model: type[SQLModel]) -> Callable[[dict], tuple]:
-    key = [c.name for c in model.__table__.primary_key.columns]
-    return lambda row: tuple(row[k] for k in key)
 
 
 def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> BuildResult:
@@ -209,7 +220,8 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> Buil
 def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
     """:func:`build` for a caller that already holds the data lock (a load)."""
     data_dir, db_path = Path(data_dir), Path(db_path)
-    problems = validate(data_dir)
+    tables = read_all(data_dir)
+    problems = validate(data_dir, tables)
     if problems:
         raise ValidationError(problems)
     fingerprint = data_fingerprint(data_dir)
@@ -217,7 +229,7 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
-        counts = write_database(temporary, data_dir, fingerprint)
+        counts = write_database(temporary, data_dir, tables, fingerprint)
         failpoint("build:database-written")
         os.replace(temporary, db_path)
     finally:

@@ -49,8 +49,22 @@ class Table:
         """File line of the row at ``index`` (the header is line 1)."""
         return index + 2
 
+    def column(self, name: str) -> list[str]:
+        """One column's values, in file order (cached: tables can hold millions of rows)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if name not in cache:
+            cache[name] = self.frame[name].tolist() if name in self.frame.columns else [""] * len(self.frame)
+        return cache[name]
+
     def records(self) -> list[dict[str, str]]:
-        return self.frame.to_dict("records")
+        """Rows as dicts (cached)."""
+        if "_records" not in self.__dict__:
+            columns = list(self.frame.columns)
+            self.__dict__["_records"] = [dict(zip(columns, values)) for values in zip(*(self.column(c) for c in columns))]
+        return self.__dict__["_records"]
+
+    def __len__(self) -> int:
+        return len(self.frame)
 
 
 def data_file(data_dir: Path, model: type[SQLModel]) -> Path:
@@ -98,6 +112,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; data files are ordinary files
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -108,6 +123,12 @@ def atomic_write_text(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_table(data_dir: Path, model: type[SQLModel], rows: list[dict]) -> Path:

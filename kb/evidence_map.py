@@ -14,6 +14,9 @@ from collections import defaultdict
 
 from kb import vocab
 
+MAX_LABELS = 150
+"""Above this many claims the markers are drawn without their labels, which would be unreadable."""
+
 KIND_MARKERS = {"benefit": "o", "risk": "^", "safety": "s", "description": "D"}
 KIND_COLOURS = {"benefit": "#1b7837", "risk": "#b2182b", "safety": "#2166ac", "description": "#8c510a"}
 
@@ -39,13 +42,19 @@ def render_svg(summaries: list[dict]) -> str:
         cells[(certainties.index(row["certainty"]), verdicts.index(row["verdict"]))].append(row)
 
     figure, axes = plt.subplots(figsize=(12, 9))
+    points = {kind: ([], [], []) for kind in KIND_MARKERS}
     for (x, y), rows in sorted(cells.items()):
         for dy, row in zip(_cell_offsets(len(rows)), rows):
-            size = 30 + 25 * row["n_studies"]
-            axes.scatter(x - 0.36, y + dy, s=size, marker=KIND_MARKERS[row["kind"]], color=KIND_COLOURS[row["kind"]],
-                         alpha=0.75, edgecolors="black", linewidths=0.6, zorder=3)
-            axes.annotate(row["claim_id"], (x - 0.36, y + dy), xytext=(9, 0), textcoords="offset points",
-                          ha="left", va="center", fontsize=7.5, zorder=4)
+            xs, ys, sizes = points[row["kind"]]
+            xs.append(x - 0.36)
+            ys.append(y + dy)
+            sizes.append(30 + 25 * row["n_studies"])
+            if len(summaries) <= MAX_LABELS:
+                axes.annotate(row["claim_id"], (x - 0.36, y + dy), xytext=(9, 0), textcoords="offset points",
+                              ha="left", va="center", fontsize=7.5, zorder=4)
+    for kind, (xs, ys, sizes) in points.items():
+        axes.scatter(xs, ys, s=sizes, marker=KIND_MARKERS[kind], color=KIND_COLOURS[kind], alpha=0.75,
+                     edgecolors="black", linewidths=0.6, zorder=3, label=f"{kind} claim")
     axes.set_xticks(range(len(certainties)), [vocab.CERTAINTY_LEVELS.term(c).label for c in certainties])
     axes.set_yticks(range(len(verdicts)), [vocab.VERDICTS.term(v).label for v in verdicts])
     axes.set_xlim(-0.6, len(certainties) - 0.4)
@@ -53,8 +62,6 @@ def render_svg(summaries: list[dict]) -> str:
     axes.set_xlabel("Certainty of the evidence (GRADE-style)")
     axes.set_ylabel("Verdict on the article's claim")
     axes.grid(True, color="#dddddd", zorder=0)
-    for kind, marker in KIND_MARKERS.items():
-        axes.scatter([], [], marker=marker, color=KIND_COLOURS[kind], edgecolors="black", label=f"{kind} claim")
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="Marker: claim kind\nSize: number of studies")
     axes.set_title("Evidence map: every claim by verdict and certainty")
     figure.tight_layout()

@@ -76,7 +76,10 @@ IMPRECISION_PARTICIPANTS = (30, 100)
 HUMAN_DESIGNS_EXCLUDED = {"mechanistic", "regulatory"}
 
 
-@dataclass(frozen=True)
+_DESIGNS = {t.value: t.extra for t in vocab.STUDY_DESIGNS.terms}
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """One link of a claim, with the facts about its study that grading needs."""
 
@@ -95,15 +98,15 @@ class Evidence:
 
     @property
     def starting_certainty(self) -> str:
-        return vocab.STUDY_DESIGNS.term(self.design).extra["starting_certainty"]
+        return _DESIGNS[self.design]["starting_certainty"]
 
     @property
     def evidence_level(self) -> int | None:
-        return vocab.STUDY_DESIGNS.term(self.design).extra["evidence_level"]
+        return _DESIGNS[self.design]["evidence_level"]
 
     @property
     def is_review(self) -> bool:
-        return bool(vocab.STUDY_DESIGNS.term(self.design).extra["is_review"])
+        return bool(_DESIGNS[self.design]["is_review"])
 
     @property
     def is_human(self) -> bool:

@@ -37,17 +37,20 @@ class Vocabulary:
     terms: tuple[Term, ...]
     extra_columns: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        object.__setattr__(self, "_by_value", {t.value: t for t in self.terms})
+
     def values(self) -> list[str]:
         return [t.value for t in self.terms]
 
     def __contains__(self, value: object) -> bool:
-        return value in self.values()
+        return value in self._by_value
 
     def term(self, value: str) -> Term:
-        for t in self.terms:
-            if t.value == value:
-                return t
-        raise KeyError(f"{value!r} is not in {self.table}")
+        try:
+            return self._by_value[value]
+        except KeyError:
+            raise KeyError(f"{value!r} is not in {self.table}") from None
 
 
 class ClaimKind(StrEnum):

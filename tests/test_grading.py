@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kb import vocab
-from kb.build import grade_claims, study_rows, typed
+from kb.build import grade_data
 from kb.datafiles import read_all
 from kb.grading import VERDICT_RULES, Evidence, count_participants, grade_claim
-from kb.models import Claim, ClaimEvidence, StudyInclusion
 from tests.conftest import DATA
 
 
@@ -212,11 +211,7 @@ def test_the_result_does_not_depend_on_row_order(kind, body, inclusions, rnd):
 # --- the published summary ----------------------------------------------------------
 
 def test_published_claim_summary_matches_the_library(built_db):
-    tables = read_all(DATA)
-    claims = [typed(Claim, r) for r in tables["claims"].records()]
-    links = [typed(ClaimEvidence, r) for r in tables["claim_evidence"].records()]
-    inclusions = [typed(StudyInclusion, r) for r in tables["study_inclusions"].records()]
-    summaries, domains = grade_claims(claims, links, study_rows(tables["studies"]), inclusions)
+    summaries, domains = grade_data(read_all(DATA))
     conn = sqlite3.connect(built_db)
     conn.row_factory = sqlite3.Row
     published = {r["claim_id"]: dict(r) for r in conn.execute("SELECT * FROM claim_summary")}

@@ -1,0 +1,206 @@
+"""Benchmarks: build, load and Datasette latency at a chosen scale, each beside a baseline from the same run.
+
+``scripts/benchmark.py`` is the entry point.  Every figure is measured
+here and now, never remembered: the build against raw ``sqlite3``
+``executemany`` of the same rows into the same schema, the load against
+parsing the same file without loading it, page latencies against a real
+``kb serve`` on a loopback port with a bounded number of requests.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import resource
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlmodel import SQLModel, create_engine
+
+from kb.build import build
+from kb.datafiles import read_all
+from kb.loaders import pubmed_xml
+from kb.models import DATA_MODELS, data_columns
+from kb.synthetic import generate, write_pubmed_xml
+
+SCALES = {
+    # name: (studies, claims, links, PubMed records to load)
+    "smoke": (1_000, 100, 10_000, 1_000),
+    "medium": (10_000, 1_000, 100_000, 10_000),
+    "full": (100_000, 10_000, 1_000_000, 100_000),
+}
+REQUESTS = {"smoke": (1, 5)}
+"""(warm-up, timed) requests per page; every scale not listed uses (5, 50)."""
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def raw_sqlite_baseline(data_dir: Path, scratch: Path) -> tuple[float, int]:
+    """Seconds to insert the data files' rows with raw sqlite3 executemany into the same schema, in one transaction."""
+    path = scratch / "baseline.db"
+    engine = create_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    rows = {}
+    for model in DATA_MODELS:
+        # the file's columns, plus those the build derives (empty here) so that NOT NULL holds
+        derived = tuple("" if not c.nullable else None for c in model.__table__.columns if c.name not in data_columns(model))
+        with open(data_dir / model.__data_file__, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            nullable = [model.__table__.columns[c].nullable for c in data_columns(model)]
+            rows[model] = [tuple(None if (v == "" and n) else v for v, n in zip(row, nullable)) + derived for row in reader]
+    conn = sqlite3.connect(path)
+    start = time.perf_counter()
+    with conn:
+        for model, values in rows.items():
+            columns = data_columns(model) + [c.name for c in model.__table__.columns if c.name not in data_columns(model)]
+            if values:
+                conn.executemany(f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed, sum(len(v) for v in rows.values())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("kb serve did not start")
+            time.sleep(0.25)
+
+
+def latency(url: str, warmup: int = 5, timed_requests: int = 50) -> tuple[float, float]:
+    """p50 and p95 in milliseconds over ``timed_requests`` requests after ``warmup`` ones."""
+    for _ in range(warmup):
+        urllib.request.urlopen(url, timeout=30).read()
+    samples = []
+    for _ in range(timed_requests):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status}")
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]
+
+
+def pages(data_dir: Path) -> dict[str, str]:
+    """The pages and canned queries to time, with typical parameters taken from the data."""
+    tables = read_all(data_dir)
+    claim = tables["claims"].column("id")[len(tables["claims"]) // 2]
+    study = tables["studies"].column("id")[len(tables["studies"]) // 2]
+    load_id = tables["loads"].column("id")[0]
+    return {
+        "claim_summary table with facets": "/kb/claim_summary",
+        "claim row page (HTML)": f"/kb/claims/{claim}",
+        "study row page (HTML)": f"/kb/studies/{study}",
+        "full-text search (claims)": "/kb/claims?_search=collagen",
+        "full-text search (studies)": "/kb/studies?_search=melasma",
+        "search page (claims + studies)": "/-/search?q=scar",
+        "query evidence_for_claim": f"/kb/evidence_for_claim?claim_id={claim}",
+        "query risk_and_safety_evidence": "/kb/risk_and_safety_evidence",
+        "query darker_skin_studies": "/kb/darker_skin_studies",
+        "query conflicting_evidence": "/kb/conflicting_evidence",
+        "query incomplete_verification": "/kb/incomplete_verification",
+        "query certainty_domains": f"/kb/certainty_domains?claim_id={claim}",
+        "query curator_overrides": "/kb/curator_overrides",
+        "query load_changes": f"/kb/load_changes?load_id={load_id}",
+    }
+
+
+def run(scale: str, report: Callable[[str], None] = print) -> list[Row]:
+    """Run every measurement at ``scale`` and return the table (also reported line by line)."""
+    n_studies, n_claims, n_links, n_records = SCALES[scale]
+    rows: list[Row] = []
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        data, db = scratch / "data", scratch / "kb.db"
+        report(f"generating {n_studies:,} studies, {n_claims:,} claims, {n_links:,} links ...")
+        counts = generate(data, n_studies, n_claims, n_links)
+        n_rows = sum(counts.values())
+
+        report("building ...")
+        build_seconds = timed(lambda: build(data, db))
+        baseline_seconds, baseline_rows = raw_sqlite_baseline(data, scratch)
+        rows.append(Row(f"kb build: {n_rows:,} rows (validation, grading, FTS, map included)", f"{build_seconds:.2f} s",
+                        f"{baseline_seconds:.2f} s raw sqlite3 executemany of {baseline_rows:,} rows",
+                        f"{build_seconds / baseline_seconds:.2f}x", "<= 2x"))
+        rows.append(Row("kb.db size", f"{db.stat().st_size / 1e6:.1f} MB"))
+
+        report(f"writing a {n_records:,}-record PubMed XML file ...")
+        xml = scratch / "pubmed.xml"
+        write_pubmed_xml(xml, n_records)
+        parse_seconds = timed(lambda: sum(1 for _ in pubmed_xml.parse_stream(open(xml, "rb"))))
+        load_data = scratch / "load-data"
+        shutil.copytree(repo / "data" if (repo / "data").is_dir() else data, load_data,
+                        ignore=shutil.ignore_patterns(".*"))
+        report("loading it ...")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kb.cli", "load", "--data", str(load_data), "--no-build", str(xml)],
+                       check=True, capture_output=True)
+        load_seconds = time.perf_counter() - start
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        rows.append(Row(f"kb load: {n_records:,} PubMed XML records into data/", f"{n_records / load_seconds:,.0f} records/s ({load_seconds:.2f} s)",
+                        f"{parse_seconds:.2f} s parse only", f"{load_seconds / parse_seconds:.2f}x", ">= 5,000/s, <= 2x"))
+        rows.append(Row("kb load: peak memory (max RSS of the load process)", f"{peak_mb:.0f} MB", target="< 500 MB"))
+
+        report("serving ...")
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--data", str(data), "--db", str(db), "--port", str(port)],
+                                  cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/", server)
+            for name, path in pages(data).items():
+                p50, p95 = latency(base + path, *REQUESTS.get(scale, (5, 50)))
+                rows.append(Row(f"Datasette {name}", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms", target="p95 < 100 ms"))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return rows
+
+
+def format_table(rows: list[Row], scale: str) -> str:
+    lines = [f"Benchmark at scale '{scale}' on {platform.machine()} ({os.cpu_count()} cores), Python {platform.python_version()}, "
+             f"SQLite {sqlite3.sqlite_version}", "",
+             "| measure | value | baseline (same run) | ratio | target |", "|---|---|---|---|---|"]
+    lines += [f"| {r.measure} | {r.value} | {r.baseline} | {r.ratio} | {r.target} |" for r in rows]
+    return "\n".join(lines)
