@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +107,11 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
 
 def latency(url: str, warmup: int = 5, timed_requests: int = 50) -> tuple[float, float]:
     """p50 and p95 in milliseconds over ``timed_requests`` requests after ``warmup`` ones."""
-    for _ in range(warmup):
-        urllib.request.urlopen(url, timeout=30).read()
+    try:
+        for _ in range(warmup):
+            urllib.request.urlopen(url, timeout=30).read()
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{url}: HTTP {error.code}: {error.read()[:300]!r}") from None
     samples = []
     for _ in range(timed_requests):
         start = time.perf_counter()
@@ -115,6 +119,7 @@ def latency(url: str, warmup: int = 5, timed_requests: int = 50) -> tuple[float,
             response.read()
             if response.status != 200:
                 raise RuntimeError(f"{url}: HTTP {response.status}")
+
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]

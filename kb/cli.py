@@ -155,6 +155,34 @@ def _print_report(report) -> None:
 
 
 @cli.command()
+@click.argument("file", type=click.File("rb"))
+@DATA_OPTION
+@DB_OPTION
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.6, show_default=True,
+              help="Lowest match score reported (0.6 means every curated concept of the claim is present).")
+def check(file, data_dir, db_path, output_format, min_score):
+    """Check an article (plain text or HTML; '-' for standard input) against the knowledge base.
+
+    Reports, in article order, the sentences that make known claims (with offsets, match score,
+    direction, verdict, certainty and the strongest sources), overstatement flags, and sentences
+    that look like health claims but match nothing (candidates for curation). Builds the
+    database first if data/ changed.
+    """
+    from kb.check import RENDERERS, CheckInputError, Matcher, check_bytes
+
+    if not is_up_to_date(data_dir, db_path):
+        _build(data_dir, db_path)
+    try:
+        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=file.name)
+    except CheckInputError as error:
+        click.echo(f"kb check: {error}", err=True)
+        sys.exit(1)
+    click.echo(RENDERERS[output_format](report), nl=False)
+
+
+@cli.command()
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write here instead of the repository's metadata.json.")
 def metadata(output: Path | None):

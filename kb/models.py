@@ -213,6 +213,31 @@ class LoadRejection(SQLModel, table=True):
     message: str = Field(description="What is wrong, in plain words.")
 
 
+class ClaimTerm(SQLModel, table=True):
+    """Curated wording that signals a claim in other texts (used by `kb check`): every group must be present."""
+
+    __tablename__ = "claim_terms"
+    __data_file__: ClassVar[str] = "claim_terms.csv"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
+    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction.")
+    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing.")
+    note: str = Field(default="", description="Why these terms.")
+
+
+class OverstatementFlag(SQLModel, table=True):
+    """Wording that goes beyond what the evidence supports, flagged by `kb check`."""
+
+    __tablename__ = "overstatement_flags"
+    __data_file__: ClassVar[str] = "overstatement_flags.csv"
+
+    id: str = Field(primary_key=True, description="Stable slug of the flag.")
+    label: str = Field(description="Short name shown in reports.")
+    pattern: str = Field(description="Python regular expression, matched case-insensitively within one sentence.")
+    why: str = Field(description="One line: why this wording overstates the evidence.")
+    claim_id: Optional[str] = Field(default=None, foreign_key="claims.id", description="The claim whose evidence the flag points at (empty for flags about evidence in general).")
+
+
 class BuildInfo(SQLModel, table=True):
     """When and from which state of data/ the database was built."""
 
@@ -227,7 +252,9 @@ class BuildInfo(SQLModel, table=True):
     n_links: int = Field(description="Claim-study links in this build.")
 
 
-DATA_MODELS: tuple[type[SQLModel], ...] = (Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion)
+DATA_MODELS: tuple[type[SQLModel], ...] = (
+    Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, ClaimTerm, OverstatementFlag,
+)
 
 
 def data_columns(model: type[SQLModel]) -> list[str]:

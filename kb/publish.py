@@ -25,6 +25,7 @@ SETTINGS = {
     "sql_time_limit_ms": 1000,
     "facet_time_limit_ms": 200,
     "default_page_size": 50,
+    "max_returned_rows": 200,
     "allow_download": True,
 }
 """Datasette settings for serving: fast and predictable by default."""
@@ -66,17 +67,18 @@ QUERIES: dict[str, dict] = {
     "risk_and_safety_evidence": {
         "title": "Risk and safety claims with their evidence",
         "description": "Every link of every risk or safety claim, with the claim's verdict and certainty.",
-        "sql": "SELECT cs.kind, cs.verdict, cs.certainty, links.* FROM (" + LINKS + "\n) links JOIN claim_summary cs ON cs.claim_id = links.claim_id"
-               f"\n    WHERE cs.kind IN {_in([ClaimKind.RISK, ClaimKind.SAFETY])}\n    ORDER BY links.claim_id, links.rating DESC, links.study_id",
+        "sql": "SELECT cs.kind, cs.verdict, cs.certainty," + LINKS.replace("SELECT", "", 1) +
+               f"\n    JOIN claim_summary cs ON cs.claim_id = ce.claim_id\n    WHERE cs.kind IN {_in([ClaimKind.RISK, ClaimKind.SAFETY])}"
+               "\n    ORDER BY ce.claim_id, ce.study_id",
     },
     "darker_skin_studies": {
         "title": "Studies that include darker skin types (Fitzpatrick IV-VI)",
         "description": "Studies whose reported Fitzpatrick range reaches type IV or darker, with the claims they bear on. Studies that do not report skin types are not listed.",
         "sql": """SELECT s.id, s.title, s.design, s.fitzpatrick_min, s.fitzpatrick_max, s.n_participants, s.population,
-           group_concat(ce.claim_id || ' (' || ce.stance || ')', '; ') AS claims
-    FROM studies s LEFT JOIN claim_evidence ce ON ce.study_id = s.id
+           (SELECT group_concat(ce.claim_id || ' (' || ce.stance || ')', '; ') FROM claim_evidence ce WHERE ce.study_id = s.id) AS claims
+    FROM studies s
     WHERE s.fitzpatrick_max >= 4
-    GROUP BY s.id ORDER BY s.fitzpatrick_max DESC, s.id""",
+    ORDER BY s.id""",
     },
     "conflicting_evidence": {
         "title": "Claims with conflicting evidence",
@@ -85,7 +87,7 @@ QUERIES: dict[str, dict] = {
            (SELECT group_concat(study_id, ', ') FROM claim_evidence WHERE claim_id = cs.claim_id AND stance IN {_in([Stance.REFUTES, Stance.MIXED, Stance.QUALIFIES])}) AS disagreeing_studies
     FROM claim_summary cs
     WHERE cs.n_supports > 0 AND (cs.n_refutes + cs.n_mixed + cs.n_qualifies) > 0
-    ORDER BY cs.n_refutes DESC, cs.n_mixed DESC, cs.n_qualifies DESC, cs.claim_id""",
+    ORDER BY cs.claim_id""",
     },
     "incomplete_verification": {
         "title": "Studies whose verification is incomplete",
@@ -113,8 +115,7 @@ QUERIES: dict[str, dict] = {
     FROM studies s JOIN loads l ON l.id = s.changed_by_load WHERE s.changed_by_load = :load_id AND s.added_by_load IS NOT s.changed_by_load
     UNION ALL
     SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
-    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id
-    ORDER BY 1, 2""",
+    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

@@ -88,6 +88,7 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Pro
     problems += check_studies(tables["studies"], data_dir)
     problems += check_verification_status(tables["studies"], tables["study_verifications"], data_dir)
     problems += check_inclusions(tables["study_inclusions"], tables["studies"], data_dir)
+    problems += check_patterns(tables["overstatement_flags"], data_dir)
     return sorted(set(problems))
 
 
@@ -324,4 +325,15 @@ def check_inclusions(inclusions: Table, studies: Table, data_dir: Path) -> list[
             problems.append(_problem(inclusions, data_dir, index, "review_id", f"{row['review_id']!r} is a {design}, not a review"))
         if row["review_id"] == row["study_id"]:
             problems.append(_problem(inclusions, data_dir, index, "study_id", "a review cannot include itself"))
+    return problems
+
+
+def check_patterns(flags: Table, data_dir: Path) -> list[Problem]:
+    """Every overstatement flag's pattern is a valid regular expression."""
+    problems = []
+    for index, pattern in enumerate(flags.column("pattern")):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            problems.append(_problem(flags, data_dir, index, "pattern", f"not a valid regular expression: {error}"))
     return problems
