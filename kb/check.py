@@ -43,7 +43,7 @@ CLAIM_VERBS = re.compile(r"\b(improv|reduc|boost|stimulat|treat|cure|heal|fade|r
                          r"safe|effective|risk|works?\b|help)", re.I)
 BODY_TERMS = re.compile(r"\b(skin|scar|wrinkle|collagen|elastin|pore|acne|pigment|hair|cellulite|complexion|texture|tone|"
                         r"aging|ageing|line|spot|melasma|redness|swelling|infection|face|facial|dermis|epidermis|stretch)", re.I)
-HIDDEN_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe", "button", "select")
+HIDDEN_TAGS = ("head", "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe", "button", "select")
 BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "section", "article",
               "blockquote", "main", "dd", "dt", "figcaption", "pre", "table")
 
@@ -224,16 +224,21 @@ class Matcher:
 
     @classmethod
     def from_connection(cls, conn: sqlite3.Connection) -> "Matcher":
-        conn.row_factory = sqlite3.Row
-        titles = {r["id"]: (r["title"] or r["id"], r["design"]) for r in conn.execute("SELECT id, title, design FROM studies")}
+        def query(sql: str):
+            cursor = conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            return cursor.execute(sql)
+
         groups: dict[str, list[re.Pattern]] = {}
-        for row in conn.execute('SELECT claim_id, terms FROM claim_terms ORDER BY claim_id, concept'):
+        for row in query("SELECT claim_id, terms FROM claim_terms ORDER BY claim_id, concept"):
             groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
+        summaries = [r for r in query("SELECT c.id, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
+                                      "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
+        wanted = {s for r in summaries for s in (r["key_sources"] or "").split(", ")[:2] if s}
+        titles = {r["id"]: (r["title"] or r["id"], r["design"]) for r in query("SELECT id, title, design FROM studies")
+                  if r["id"] in wanted}
         profiles = []
-        for row in conn.execute("SELECT c.id, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
-                                "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id"):
-            if row["id"] not in groups:
-                continue
+        for row in summaries:
             sources = [s for s in (row["key_sources"] or "").split(", ") if s][:2]
             match = ClaimMatch(row["id"], row["statement"], 0.0, "asserts", False, row["verdict"],
                                vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
@@ -243,7 +248,7 @@ class Matcher:
             profiles.append(ClaimProfile(row["id"], row["quote"], row["statement"], groups[row["id"]],
                                          _stems(row["quote"] + " " + row["statement"]), quote_negated, match))
         flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
-                 for r in conn.execute("SELECT * FROM overstatement_flags ORDER BY id")]
+                 for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
         return cls(profiles, flags)
 
     @classmethod
@@ -284,14 +289,20 @@ class Matcher:
         return hits
 
 
+CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|when|so)\b", re.I)
+
+
 def _core_negated(text: str, core: re.Pattern) -> bool:
-    """Whether a negation word stands within three words before the first mention of the claim's core concept."""
+    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation')."""
     found = core.search(text.lower())
     return bool(found) and _negated_before(text, found.start())
 
 
 def _negated_before(text: str, position: int) -> bool:
-    return bool(NEGATION.search(" ".join(text[:position].split()[-3:])))
+    """A negation word between the start of the clause and ``position``."""
+    before = text[:position]
+    starts = [m.end() for m in CLAUSE_START.finditer(before)]
+    return bool(NEGATION.search(before[starts[-1] if starts else 0:]))
 
 
 def looks_like_claim(sentence: Sentence) -> bool:
@@ -370,3 +381,28 @@ def render_html(report: Report) -> str:
 
 
 RENDERERS = {"text": render_text, "markdown": lambda r: render_text(r, markdown=True), "json": render_json, "html": render_html}
+
+
+# --- quality on a labelled set ------------------------------------------------------------------
+
+def evaluate(passages: list[dict], matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE) -> dict:
+    """Micro-averaged precision and recall of claim detection (claim and direction) and of flags.
+
+    Each passage is ``{"id", "text", "claims": [[claim_id, direction], ...], "flags": [flag_id, ...]}``.
+    """
+    counts = {"claims": [0, 0, 0], "flags": [0, 0, 0]}  # true positives, predicted, expected
+    misses = []
+    for passage in passages:
+        report = check_text(passage["text"], matcher, min_score, passage["id"])
+        predicted = {"claims": {(m.claim_id, m.direction) for f in report.findings for m in f.claims},
+                     "flags": {h.flag_id for f in report.findings for h in f.flags}}
+        expected = {"claims": {tuple(c) for c in passage["claims"]}, "flags": set(passage["flags"])}
+        for kind in counts:
+            counts[kind][0] += len(predicted[kind] & expected[kind])
+            counts[kind][1] += len(predicted[kind])
+            counts[kind][2] += len(expected[kind])
+            if predicted[kind] != expected[kind]:
+                misses.append({"passage": passage["id"], "kind": kind, "unexpected": sorted(predicted[kind] - expected[kind]),
+                               "missed": sorted(expected[kind] - predicted[kind])})
+    return {kind: {"precision": tp / p if p else 1.0, "recall": tp / e if e else 1.0, "true_positives": tp, "predicted": p, "expected": e}
+            for kind, (tp, p, e) in counts.items()} | {"misses": misses}

@@ -175,7 +175,7 @@ def check(file, data_dir, db_path, output_format, min_score):
     if not is_up_to_date(data_dir, db_path):
         _build(data_dir, db_path)
     try:
-        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=file.name)
+        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=getattr(file, "name", "<stdin>"))
     except CheckInputError as error:
         click.echo(f"kb check: {error}", err=True)
         sys.exit(1)

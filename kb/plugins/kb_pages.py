@@ -36,6 +36,7 @@ def register_routes():
     return [
         (r"^/-/figures/(?P<name>[A-Za-z0-9_.-]+)$", figure),
         (r"^/-/search$", search),
+        (r"^/-/check$", check),
     ]
 
 
@@ -55,3 +56,28 @@ async def search(datasette, request):
     results = await pages.search(db, request.args.get("q", ""))
     return Response.html(await datasette.render_template(
         "kb_search.html", {"kb_search": results, "kb_db": db.name}, request=request))
+
+
+CHECK_LIMIT = 500_000
+"""Characters a pasted article may have on the check page (kb check on the command line takes more)."""
+
+
+async def check(datasette, request):
+    """Paste an article, get the kb check report (POST, protected by Datasette's CSRF token)."""
+    from kb.check import CheckInputError, Matcher, check_bytes
+
+    db = datasette.get_database()
+    context = {"kb_db": db.name, "kb_text": "", "kb_report": None, "kb_error": "", "kb_limit": CHECK_LIMIT}
+    if request.method == "POST":
+        text = (await request.post_vars()).get("text", "")
+        context["kb_text"] = text
+        if len(text) > CHECK_LIMIT:
+            context["kb_error"] = f"The text has {len(text):,} characters; paste at most {CHECK_LIMIT:,} here, or use kb check."
+        else:
+            matcher = getattr(datasette, "_kb_matcher", None) or await db.execute_fn(Matcher.from_connection)
+            datasette._kb_matcher = matcher  # the database is immutable: load once
+            try:
+                context["kb_report"] = check_bytes(text.encode("utf-8"), matcher, source="pasted text")
+            except CheckInputError as error:
+                context["kb_error"] = str(error)
+    return Response.html(await datasette.render_template("kb_check.html", context, request=request))

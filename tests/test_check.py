@@ -1,0 +1,177 @@
+"""kb check: known claims in new text, negation, overstatement flags, unknown claims, inputs, formats."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from kb.check import CheckInputError, Matcher, check_bytes, check_text, evaluate, read_input, split_sentences
+from kb.cli import cli
+from kb.serve import make_datasette
+from tests.conftest import DATA, REPO, read_csv
+
+SEED = DATA / "articles" / "skin-deep-needling.txt"
+
+# Sentences of the seed article that restate other claims besides their own (accepted co-matches).
+ACCEPTED_RESTATEMENTS = {
+    "Micro needling has gained significant popularity": {"wrinkle-reduction"},  # "rejuvenate the skin, reduce signs of aging"
+    "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment"},
+    "Increased collagen production can help": {"collagen-induction"},
+    "By stimulating collagen production": {"collagen-induction", "product-absorption"},
+}
+
+FLAG_EXAMPLES = {
+    "no-downtime": "Walk out with zero downtime after your session.",
+    "no-side-effects": "The procedure has no side effects at all.",
+    "no-risk": "Microneedling is risk-free in our hands.",
+    "safe-all-skin-types": "It is safe for all skin types and tones.",
+    "works-for-everyone": "This treatment works for everyone.",
+    "guaranteed": "Visible improvement is guaranteed.",
+    "permanent": "The smoothing effect is permanent.",
+    "non-invasive": "A gentle, non-invasive way to renew your skin.",
+    "collagen-percentage": "Needling raises collagen levels by 400% in a month.",
+    "clinically-proven": "A clinically proven method for scars.",
+    "painless": "The session is virtually painless.",
+    "instant-results": "Enjoy instant results on your wedding day.",
+    "cure": "Our protocol eliminates acne scars.",
+}
+NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
+
+
+@pytest.fixture(scope="module")
+def matcher(built_db):
+    return Matcher.from_database(built_db)
+
+
+def test_seed_article_every_claim_is_found_at_its_own_span(matcher):
+    report = check_text(SEED.read_text(encoding="utf-8"), matcher)
+    for claim in read_csv(DATA / "claims.csv"):
+        start, end = int(claim["quote_start"]), int(claim["quote_end"])
+        overlapping = [f for f in report.findings if f.sentence.start < end and start < f.sentence.end]
+        assert any(m.claim_id == claim["id"] and m.direction == "asserts" for f in overlapping for m in f.claims), claim["id"]
+
+
+def test_seed_article_no_sentence_is_matched_to_a_wrong_claim(matcher):
+    claims = read_csv(DATA / "claims.csv")
+    report = check_text(SEED.read_text(encoding="utf-8"), matcher)
+    for finding in report.findings:
+        s = finding.sentence
+        own = {c["id"] for c in claims if int(c["quote_start"]) < s.end and s.start < int(c["quote_end"])}
+        accepted = next((extra for prefix, extra in ACCEPTED_RESTATEMENTS.items() if s.text.startswith(prefix)), set())
+        assert {m.claim_id for m in finding.claims} <= own | accepted, s.text
+
+
+def test_seed_article_report_carries_verdicts_and_offsets(matcher, built_db):
+    text = SEED.read_text(encoding="utf-8")
+    report = check_text(text, matcher)
+    for finding in report.findings:
+        assert text[finding.sentence.start:finding.sentence.end] == finding.sentence.text
+    non_invasive = next(m for f in report.findings for m in f.claims if m.claim_id == "non-invasive")
+    assert (non_invasive.verdict, non_invasive.certainty) == ("misleading_wording", "very_low")
+    assert non_invasive.sources and non_invasive.sources[0]["title"]
+    summary = report.summary()
+    assert summary["claims_found"] == 21 and summary["flags"] == 1
+
+
+@pytest.mark.parametrize("flag_id", sorted(FLAG_EXAMPLES))
+def test_each_flag_fires_on_its_wording_and_not_on_a_neutral_sentence(matcher, flag_id):
+    fired = {h.flag_id for f in check_text(FLAG_EXAMPLES[flag_id], matcher).findings for h in f.flags}
+    assert flag_id in fired
+    assert not [h for f in check_text(NEUTRAL, matcher).findings for h in f.flags]
+
+
+def test_every_flag_in_the_data_has_an_example():
+    assert {f["id"] for f in read_csv(DATA / "overstatement_flags.csv")} == set(FLAG_EXAMPLES)
+
+
+def test_negated_flag_wording_does_not_fire(matcher):
+    assert not [h for f in check_text("Microneedling may not be suitable for everyone.", matcher).findings for h in f.flags]
+
+
+def test_negation_reverses_the_direction(matcher):
+    (finding,) = check_text("Microneedling does not cause hyperpigmentation in darker skin.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("pih-darker-skin", "denies")]
+    (finding,) = check_text("People with darker skin may develop hyperpigmentation after microneedling.", matcher).findings
+    assert [(m.claim_id, m.direction, m.hedged) for m in finding.claims] == [("pih-darker-skin", "asserts", True)]
+
+
+def test_unknown_health_claims_are_listed_for_curation(matcher):
+    report = check_text("Microneedling also shrinks enlarged pores and tightens sagging jowls. See our prices.", matcher)
+    assert [c.text for c in report.candidates] == ["Microneedling also shrinks enlarged pores and tightens sagging jowls."]
+
+
+def test_labelled_set_quality(matcher):
+    passages = json.loads((REPO / "tests" / "fixtures" / "check" / "labelled.json").read_text())
+    result = evaluate(passages, matcher)
+    assert len(passages) >= 10
+    assert result["claims"]["precision"] >= 0.9 and result["claims"]["recall"] >= 0.9, result["misses"]
+    assert result["flags"]["precision"] >= 0.9 and result["flags"]["recall"] >= 0.9, result["misses"]
+
+
+def test_sentences_keep_offsets_and_skip_abbreviations_and_list_numbers():
+    text = "1. Collagen: it works, e.g. in Dr. Smith's trial. Results vary!\nNext line here"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == ["1. Collagen: it works, e.g. in Dr. Smith's trial.", "Results vary!", "Next line here"]
+    assert all(text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_html_yields_only_the_article_text():
+    page = b"""<!DOCTYPE html><html><head><title>T</title><style>p {color: red}</style><script>var claim = "cures acne";</script></head>
+    <body><nav><a href="/">Home</a> | <a href="/book">Book now</a></nav><header>Clinic header</header>
+    <article><h1>About microneedling</h1><p>It is <b>minimally invasive</b>.</p><p>Results vary between people.</p></article>
+    <aside>Sidebar promotion</aside><footer>Copyright clinic</footer><noscript>Enable JS</noscript></body></html>"""
+    text, is_html = read_input(page)
+    assert is_html
+    assert text == "About microneedling\nIt is minimally invasive.\nResults vary between people."
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"   \n\t ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
+    (b"<html><body><script>x()</script></body></html>", "no visible text"),
+])
+def test_inputs_that_cannot_be_checked_get_a_clear_message(data, message):
+    with pytest.raises(CheckInputError, match=message):
+        read_input(data)
+
+
+def test_a_20_mb_file_gets_a_clear_message_quickly(tmp_path, built_db):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Microneedling boosts collagen. " * 650_000)
+    start = time.monotonic()
+    result = CliRunner().invoke(cli, ["check", "--data", str(DATA), "--db", str(built_db), str(big)])
+    assert result.exit_code == 1 and "at most 10 MB" in result.output and "Traceback" not in result.output
+    assert time.monotonic() - start < 30
+
+
+def test_cli_formats_and_standard_input(built_db):
+    runner = CliRunner()
+    args = ["check", "--data", str(DATA), "--db", str(built_db)]
+    text = "Our facial is non-invasive. Microneedling boosts collagen production."
+    as_json = json.loads(runner.invoke(cli, [*args, "--format", "json", "-"], input=text).output)
+    assert as_json["summary"]["flags"] == 1
+    assert [m["claim_id"] for f in as_json["findings"] for m in f["claims"]] == ["non-invasive", "collagen-induction"]
+    markdown = runner.invoke(cli, [*args, "--format", "markdown", "-"], input=text).output
+    assert markdown.startswith("# Check of") and "FLAG Non-invasive" in markdown
+    page = runner.invoke(cli, [*args, "--format", "html", "-"], input="<p>It is non-invasive &lt;script&gt;alert(1)&lt;/script&gt;.</p>").output
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+async def test_check_page_in_datasette(built_db):
+    ds = make_datasette(built_db, REPO / "metadata.json")
+    form = await ds.client.get("/-/check")
+    assert form.status_code == 200 and 'name="csrftoken"' in form.text
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+    response = await ds.client.post("/-/check", data={"text": "Zero downtime and safe for all skin types. <script>alert(1)</script>", "csrftoken": token},
+                                    cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})
+    assert response.status_code == 200
+    assert "No downtime" in response.text and "Safe for all skin types" in response.text
+    assert "<script>alert(1)" not in response.text
+    forged = await ds.client.post("/-/check", data={"text": "forged", "csrftoken": "not-the-token"},
+                                  cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})
+    assert forged.status_code == 403
