@@ -50,7 +50,7 @@ Verdict rules, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from kb import vocab
 from kb.vocab import Certainty, ClaimKind, Directness, Domain, RiskOfBias, Stance, Verdict
@@ -79,9 +79,8 @@ HUMAN_DESIGNS_EXCLUDED = {"mechanistic", "regulatory"}
 _DESIGNS = {t.value: t.extra for t in vocab.STUDY_DESIGNS.terms}
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One link of a claim, with the facts about its study that grading needs."""
+class Evidence(NamedTuple):
+    """One link of a claim, with the facts about its study that grading needs (a tuple: a million build fast)."""
 
     study_id: str
     stance: str
@@ -315,15 +314,16 @@ def key_sources(evidence: list[Evidence], limit: int = 3) -> list[str]:
     return [e.study_id for e in sorted(evidence, key=strength)[:limit]]
 
 
-def judge_domains(start: str, core: list[Evidence], evidence: list[Evidence], participants: int) -> list[DomainJudgement]:
-    """The five GRADE domains for one tier of evidence."""
-    return [
-        judge_risk_of_bias(start, core),
-        judge_inconsistency(evidence),
-        judge_indirectness(core, evidence),
-        judge_imprecision(evidence, participants),
-        judge_publication_bias(evidence),
-    ]
+def judge_domains(start: str, core: list[Evidence], evidence: list[Evidence], participants: int,
+                  shared: tuple[DomainJudgement, DomainJudgement, DomainJudgement] | None = None) -> list[DomainJudgement]:
+    """The five GRADE domains for one tier of evidence.
+
+    Inconsistency, imprecision and publication bias do not depend on the tier;
+    pass them as ``shared`` (in that order) to avoid judging them again.
+    """
+    inconsistency, imprecision, publication_bias = shared or (
+        judge_inconsistency(evidence), judge_imprecision(evidence, participants), judge_publication_bias(evidence))
+    return [judge_risk_of_bias(start, core), inconsistency, judge_indirectness(core, evidence), imprecision, publication_bias]
 
 
 def grade_claim(kind: str, evidence: Iterable[Evidence], inclusions: set[tuple[str, str]] = frozenset()) -> Grade:
@@ -338,8 +338,9 @@ def grade_claim(kind: str, evidence: Iterable[Evidence], inclusions: set[tuple[s
     clinical = [e for e in evidence if e.clinical]
     participants = count_participants(clinical or evidence, set(inclusions))
     rated = []
+    shared = (judge_inconsistency(evidence), judge_imprecision(evidence, participants), judge_publication_bias(evidence))
     for start, reason, core in starting_points(evidence):
-        domains = judge_domains(start, core, evidence, participants)
+        domains = judge_domains(start, core, evidence, participants, shared)
         final = vocab.certainty_rank(start) + sum(d.change for d in domains)
         rated.append((max(1, min(4, final)), vocab.certainty_rank(start), start, reason, domains, core))
     final, _, start, start_reason, domains, core = max(rated, key=lambda r: (r[0], r[1]))

@@ -12,22 +12,23 @@ rebuilds the database.  The same file loaded twice changes nothing.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import re
-import shutil
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
+
+from sqlmodel import SQLModel
 
 import kb
 from kb import vocab
-from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, read_table, to_csv_text
+from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
-from kb.loaders import FORMATS, detect
+from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
 )
@@ -122,6 +123,14 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                            "If it is a legacy single-byte file (for example windows-1252), load it with --encoding cp1252") from None
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -131,14 +140,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def new_study_id(record: StudyRecord, taken: set[str]) -> str:
-    """'surnameYEAR' like the curated ids (first title words without an author); suffixed when taken."""
+def new_study_id(record: StudyRecord, taken: set[str], suffixes: dict[str, int]) -> str:
+    """'surnameYEAR' like the curated ids (first title words without an author); '-2', '-3'... when taken."""
     surname = slug(record.first_author.split(" ")[0]) if record.first_author else ""
     base = (surname or "-".join(slug(record.title).split("-")[:3]) or "study") + (record.year or "")
-    candidate, number = base, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base}-{number}"
+    candidate, number = base, suffixes.get(base, 1)
+    if candidate in taken:
+        while True:
+            number += 1
+            candidate = f"{base}-{number}"
+            if candidate not in taken:
+                break
+    suffixes[base] = number
     taken.add(candidate)
     return candidate
 
@@ -148,7 +161,7 @@ def study_row(record: StudyRecord, study_id: str, load_id: str) -> dict:
         id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
         journal=record.journal, year=record.year, volume=record.volume, issue=record.issue, pages=record.pages,
         doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
-        design_as_reported="", design_is_guess=int(record.design_is_guess), n_participants=record.n_participants,
+        design_as_reported="", design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
         n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
         risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
         verification=Verification.UNVERIFIED, url="", abstract=record.abstract,
@@ -178,6 +191,7 @@ class KnowledgeBase:
             self._index(study)
         self.link_keys = {(l["claim_id"], l["study_id"]) for l in self.links}
         self.ids = set(self.by_id)
+        self.suffixes: dict[str, int] = {}
 
     def _index(self, study: dict) -> None:
         for key in dedup_keys(study["doi"], study["pmid"], study["pmcid"], "", ""):
@@ -235,7 +249,7 @@ class KnowledgeBase:
             return False
         self.link_keys.add((spec.claim_id, study_id))
         self.links.append(dict(claim_id=spec.claim_id, study_id=study_id, stance=spec.stance, directness=spec.directness,
-                               indirectness_reason=spec.indirectness_reason, rating=spec.rating, note=spec.note,
+                               indirectness_reason=spec.indirectness_reason, rating=str(spec.rating), note=spec.note,
                                added_by_load=load_id, changed_by_load=load_id))
         return True
 
@@ -257,17 +271,29 @@ def check_link(spec: LinkSpec, claims: set[str]) -> list[tuple[str, str]]:
     return problems
 
 
+HEAD_BYTES = 65536
+"""How much of a file is read to recognise its format."""
+
+
 def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, links: list[LinkSpec],
-              claims: set[str], progress: Callable[[Iterable], Iterable]) -> list[ParsedRecord]:
-    """Parse and validate one file; problems and warnings are recorded on ``file_load``."""
+              claims: set[str], progress: Callable[[Iterable], Iterable]) -> Iterator[ParsedRecord]:
+    """Parse and validate one file, record by record (streaming); problems and warnings go on ``file_load``.
+
+    A problem with the file as a whole (unreadable, malformed) is recorded as record 0 and ends the stream.
+    """
     name = path.name
     try:
-        text = decode(path.read_bytes(), encoding)
-        file_load.format = detect(text) if fmt == "auto" else fmt
         if fmt != "auto" and fmt not in FORMATS:
             raise FileRejected(f"unknown format {fmt!r}")
-        records = []
-        for parsed in progress(FORMATS[file_load.format](text)):
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        whole = len(head) < HEAD_BYTES
+        file_load.format = detect(decode(head if whole else head[: head.rfind(b"\n") + 1] or head, encoding)) if fmt == "auto" else fmt
+        if file_load.format == "pubmed-xml" and not encoding:
+            parsed_records = pubmed_xml.parse_stream(open(path, "rb"))  # streamed: the file is never held in memory
+        else:
+            parsed_records = FORMATS[file_load.format](decode(path.read_bytes(), encoding))
+        for parsed in progress(parsed_records):
             tidy(parsed.record)
             parsed.record.links.extend(links)
             parsed.problems += check_record(parsed.record)
@@ -277,20 +303,19 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             for field_name, message in warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            records.append(parsed)
+            file_load.n_read += 1
+            yield parsed
     except FileRejected as error:
         file_load.problems.append(LoadProblem(name, 0, "", "", f"rejected{f' as {file_load.format}' if file_load.format else ''}: {error}"))
-        return []
+        return
     except OSError as error:
         file_load.problems.append(LoadProblem(name, 0, "", "", f"cannot be read: {error.strerror or error}"))
-        return []
-    file_load.n_read = len(records)
-    if not records:
+        return
+    if not file_load.n_read:
         file_load.problems.append(LoadProblem(name, 0, "", "", f"no records were found in this {file_load.format} file"))
-    return records
 
 
-def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: list[ParsedRecord]) -> None:
+def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedRecord]) -> None:
     """Decide, record by record, what to add, merge or reject (applied to ``kb_state`` in memory)."""
     added_here: dict[str, int] = {}
     for parsed in records:
@@ -300,7 +325,7 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: list[ParsedRecor
         record = parsed.record
         study_id = kb_state.match(record)
         if study_id is None:
-            study_id = new_study_id(record, kb_state.ids)
+            study_id = new_study_id(record, kb_state.ids, kb_state.suffixes)
             kb_state.add(study_row(record, study_id, file_load.load_id))
             added_here[study_id] = parsed.index
             outcome = Outcome(parsed.location, "added", study_id)
@@ -320,22 +345,20 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: list[ParsedRecor
 
 
 def load_row(file_load: FileLoad, command: str) -> dict:
-    merged = file_load.count("merged") + sum(1 for o in file_load.outcomes if o.action == "duplicate")
+    merged = file_load.count("merged") + file_load.count("duplicate")
+    counts = dict(n_read=file_load.n_read, n_added=file_load.count("added"), n_merged=merged,
+                  n_unchanged=file_load.count("unchanged"), n_rejected=file_load.count("rejected"), n_links_added=file_load.links_added)
     return dict(id=file_load.load_id, file_name=file_load.path.name, file_sha256=file_load.sha256, format=file_load.format,
-                started_at=file_load.started_at, finished_at=_now(), n_read=file_load.n_read,
-                n_added=file_load.count("added"), n_merged=merged, n_unchanged=file_load.count("unchanged"),
-                n_rejected=file_load.count("rejected"), n_links_added=file_load.links_added,
-                command=command, kb_version=kb.__version__)
+                started_at=file_load.started_at, finished_at=_now(), command=command, kb_version=kb.__version__,
+                **{name: str(value) for name, value in counts.items()})
 
 
-def check_planned_data(data_dir: Path, contents: dict[str, str]) -> None:
-    """Validate data/ as it would be after the load, in a scratch copy; raise if anything is wrong."""
-    with tempfile.TemporaryDirectory(prefix="kb-load-") as scratch:
-        copy = Path(scratch) / "data"
-        shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".*"))
-        for relative, text in contents.items():
-            (copy / relative).write_text(text, encoding="utf-8")
-        problems = validate(copy)
+def check_planned_data(data_dir: Path, planned: dict[type[SQLModel], list[list[str]]]) -> None:
+    """Validate data/ as it would be after the load (the planned files held in memory); raise if anything is wrong."""
+    tables = read_all(data_dir)
+    for model, values in planned.items():
+        tables[model.__tablename__] = table_from_values(data_dir, model, values)
+    problems = validate(data_dir, tables)
     if problems:
         raise ValidationError(problems)
 
@@ -353,19 +376,22 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
     ``skip_invalid``, which loads the valid records and records the rest);
     nothing is written then, nor on ``dry_run``.
     """
+    with gc_paused():
+        return _load(paths, Path(data_dir), db_path, fmt, links, dry_run, skip_invalid, encoding, command, progress, lock_timeout)
+
+
+def _load(paths, data_dir, db_path, fmt, links, dry_run, skip_invalid, encoding, command, progress, lock_timeout) -> LoadReport:
     from kb.build import build_locked
 
-    data_dir = Path(data_dir)
     with data_lock(data_dir, timeout=lock_timeout):
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
         for path in map(Path, paths):
             started = datetime.now(timezone.utc)
-            sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            sha = file_sha256(path) if path.is_file() else ""
             file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"),
                                  load_id=f"{started:%Y%m%dT%H%M%S}-{sha[:8]}")
-            records = read_file(path, file_load, fmt, encoding, list(links), state.claims, progress)
-            plan(state, file_load, records)
+            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
             report.files.append(file_load)
         failpoint("load:planned")
         file_level = [p for p in report.problems if p.record == 0]
@@ -375,16 +401,14 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
             return report
         for file_load in report.files:
             state.loads.append(load_row(file_load, command))
-            state.rejections += [dict(load_id=file_load.load_id, record=p.record, field=p.field, location=p.location, message=p.message)
+            state.rejections += [dict(load_id=file_load.load_id, record=str(p.record), field=p.field, location=p.location, message=p.message)
                                  for p in file_load.problems]
-        contents = {
-            Study.__data_file__: to_csv_text(Study, state.studies),
-            ClaimEvidence.__data_file__: to_csv_text(ClaimEvidence, state.links),
-            Load.__data_file__: to_csv_text(Load, state.loads),
-            LoadRejection.__data_file__: to_csv_text(LoadRejection, state.rejections),
-        }
-        check_planned_data(data_dir, contents)
-        commit_files(data_dir, contents)
+        planned = {Study: sorted_rows(Study, state.studies), ClaimEvidence: sorted_rows(ClaimEvidence, state.links),
+                   Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections)}
+        del state
+        check_planned_data(data_dir, planned)
+        commit_files(data_dir, {model.__data_file__: functools.partial(write_csv, model=model, values=values)
+                                for model, values in planned.items()})
         report.written = True
         failpoint("load:committed")
         if db_path is not None:

@@ -128,21 +128,24 @@ def check_rows(table: Table, data_dir: Path) -> list[Problem]:
     fields = model.model_fields
     for column in data_columns(model):
         values = table.column(column)
+        distinct = set(values)  # cheap, and most checks can be answered on the distinct values alone
         sa_column = model.__table__.columns[column]
         required = fields[column].is_required() and not sa_column.nullable
         vocabulary = _lookup_vocabulary(model, column)
         integer = isinstance(sa_column.type, Integer)
-        for index in [i for i, v in enumerate(values) if v != v.strip()]:
-            problems.append(_problem(table, data_dir, index, column, "value has leading or trailing spaces"))
-        if required:
+        if any(v != v.strip() for v in distinct):
+            for index in [i for i, v in enumerate(values) if v != v.strip()]:
+                problems.append(_problem(table, data_dir, index, column, "value has leading or trailing spaces"))
+        if required and "" in distinct:
             for index in [i for i, v in enumerate(values) if v == ""]:
                 problems.append(_problem(table, data_dir, index, column, "required value is empty"))
         if integer:
-            for index in [i for i, v in enumerate(values) if v and not (v.isdigit() or (v[0] == "-" and v[1:].isdigit()))]:
+            bad = {v for v in distinct if v and not (v.isdigit() or (v[0] == "-" and v[1:].isdigit()))}
+            for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
                 problems.append(_problem(table, data_dir, index, column, f"{values[index]!r} is not a whole number"))
         if vocabulary is not None:
-            allowed = set(vocabulary.values())
-            for index in [i for i, v in enumerate(values) if v and v not in allowed]:
+            bad = distinct - set(vocabulary.values()) - {""}
+            for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
                 problems.append(_problem(table, data_dir, index, column,
                                          f"{values[index]!r} is not in the {vocabulary.table} vocabulary ({', '.join(vocabulary.values())})"))
     key = primary_key(model)

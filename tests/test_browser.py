@@ -114,6 +114,7 @@ def test_search_for_scar_finds_the_scar_claims(server, page):
     page.goto(server + "/")
     page.get_by_label("Search claims and studies").fill("scar")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/-/search\?q=scar"))
     found = page.locator("#kb-claim-results").inner_text()
     for statement in ("acne scars less visible", "surgical scars less visible", "remodels scar tissue"):
         assert statement in found
@@ -124,6 +125,7 @@ def test_claim_summary_faceted_by_verdict(server, page):
     facet = page.locator('.facet-info[data-column="verdict"]')
     assert facet.is_visible()
     facet.get_by_role("link", name="Supported", exact=True).click()
+    page.wait_for_url(re.compile(r"verdict=supported"))
     verdicts = page.locator("td.col-verdict").all_inner_texts()
     assert verdicts and all("supported" in v.lower() and "partly" not in v.lower() for v in verdicts)
 

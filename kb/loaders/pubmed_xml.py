@@ -23,7 +23,12 @@ def parse(text: str) -> Iterator[ParsedRecord]:
 
 
 def parse_stream(stream) -> Iterator[ParsedRecord]:
-    """Records from a binary stream of PubMed XML."""
+    """Records from a binary stream of PubMed XML (closed when done)."""
+    with stream:
+        yield from _parse(stream)
+
+
+def _parse(stream) -> Iterator[ParsedRecord]:
     index = 0
     root_seen = False
     try:

@@ -100,11 +100,14 @@ def clean_text(value) -> str:
     if value is None:
         return ""
     text = str(value)
-    for _ in range(2):  # '&amp;lt;' style double escaping
-        text = html.unescape(text)
-    text = unicodedata.normalize("NFC", TAG.sub(_untag, text))
-    text = SPACE.sub(" ", text).strip()
-    return re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", text))
+    if "&" in text or "<" in text:
+        for _ in range(2):  # '&amp;lt;' style double escaping
+            text = html.unescape(text)
+        text = TAG.sub(_untag, text)
+        text = re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", SPACE.sub(" ", text)))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 def clean_doi(value: str) -> str:
@@ -219,7 +222,10 @@ def warnings_for(record: StudyRecord) -> list[tuple[str, str]]:
 
 def normalised_title(title: str) -> str:
     """Lower case letters and digits only, for matching titles across formats."""
-    return re.sub(r"[^0-9a-z]+", " ", clean_text(title).lower()).strip()
+    return NON_ALPHANUMERIC.sub(" ", title.lower()).strip()
+
+
+NON_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 
 
 def dedup_keys(doi: str, pmid: str, pmcid: str, title: str, year) -> list[tuple[str, str]]:
