@@ -89,20 +89,30 @@ def read_all(data_dir: Path) -> dict[str, Table]:
     return {m.__tablename__: read_table(data_dir, m) for m in DATA_MODELS}
 
 
-def sorted_rows(model: type[SQLModel], rows: list[dict]) -> list[list[str]]:
-    """Rows as lists of text in the data file's column order, sorted by primary key."""
+def sorted_rows(model: type[SQLModel], rows: list[dict], consume: bool = False) -> list[list[str]]:
+    """Rows as lists of text in the data file's column order, sorted by primary key.
+
+    With ``consume``, each dict is dropped from ``rows`` as soon as it is converted,
+    so that a large table is never held twice.
+    """
     columns = data_columns(model)
     key = [columns.index(k) for k in primary_key(model)]
-    getter = operator.itemgetter(*columns)
+    getter, attributes = operator.itemgetter(*columns), operator.attrgetter(*columns)
 
-    def text_values(row: dict) -> list[str]:
+    def text_values(row) -> list[str]:
         try:
-            found = getter(row)
+            found = getter(row) if isinstance(row, dict) else attributes(row)  # dicts, or slotted row objects
         except KeyError:  # a partial row: missing columns are empty
             found = [row.get(c) for c in columns]
         return [v if v.__class__ is str else _cell(v) for v in found]
 
-    values = [text_values(row) for row in rows]
+    if consume:
+        values = []
+        for index in range(len(rows)):
+            values.append(text_values(rows[index]))
+            rows[index] = None
+    else:
+        values = [text_values(row) for row in rows]
     values.sort(key=lambda v: tuple(v[i] for i in key))
     return values
 

@@ -17,6 +17,7 @@ import hashlib
 import re
 import sys
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,7 @@ from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
 )
-from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification
+from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
 from kb.vocab import Directness, RiskOfBias, Verification
 
@@ -62,12 +63,19 @@ class FileLoad:
     started_at: str = ""
     n_read: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
     problems: list[LoadProblem] = field(default_factory=list)
     warnings: list[LoadProblem] = field(default_factory=list)
     links_added: int = 0
 
     def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
+        return self.counts[action]
+
+    def record_outcome(self, outcome: Outcome) -> None:
+        """Count every outcome; keep the details of all but plain additions (a large load adds 100,000s)."""
+        self.counts[outcome.action] += 1
+        if outcome.action != "added":
+            self.outcomes.append(outcome)
 
     @property
     def changed(self) -> bool:
@@ -156,11 +164,30 @@ def new_study_id(record: StudyRecord, taken: set[str], suffixes: dict[str, int])
     return candidate
 
 
-def study_row(record: StudyRecord, study_id: str, load_id: str) -> dict:
-    return dict(
+class StudyRow:
+    """A row of studies.csv in a fraction of a dict's memory: a load may hold hundreds of thousands."""
+
+    __slots__ = tuple(data_columns(Study))
+
+    def __init__(self, **values: str):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name, ""))
+
+    def __getitem__(self, name: str) -> str:
+        return getattr(self, name)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        setattr(self, name, value)
+
+    def get(self, name: str, default=None):
+        return getattr(self, name, default)
+
+
+def study_row(record: StudyRecord, study_id: str, load_id: str) -> StudyRow:
+    return StudyRow(
         id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
-        journal=record.journal, year=record.year, volume=record.volume, issue=record.issue, pages=record.pages,
-        doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
+        journal=sys.intern(record.journal), year=sys.intern(record.year), volume=sys.intern(record.volume),
+        issue=sys.intern(record.issue), pages=record.pages, doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
         design_as_reported="", design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
         n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
         risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
@@ -171,7 +198,7 @@ def study_row(record: StudyRecord, study_id: str, load_id: str) -> dict:
 
 def record_values(record: StudyRecord) -> dict:
     values = study_row(record, "", "")
-    return {k: values[k] for k in FILLABLE}
+    return {k: getattr(values, k) for k in FILLABLE}
 
 
 class KnowledgeBase:
@@ -215,6 +242,10 @@ class KnowledgeBase:
             if not year or not record.year or year == record.year:
                 return study_id
         return None
+
+    def release_indexes(self) -> None:
+        """Drop the matching indexes (and the id map) once planning is done, to free memory before writing."""
+        self.index, self.titles, self.by_id = {}, {}, {}
 
     def owner(self, name: str, value: str) -> str | None:
         """The study that already has identifier ``name`` = ``value``, if any."""
@@ -320,7 +351,7 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedR
     added_here: dict[str, int] = {}
     for parsed in records:
         if parsed.problems:
-            file_load.outcomes.append(Outcome(parsed.location, "rejected", detail="; ".join(m for _, m in parsed.problems)))
+            file_load.record_outcome(Outcome(parsed.location, "rejected", detail="; ".join(m for _, m in parsed.problems)))
             continue
         record = parsed.record
         study_id = kb_state.match(record)
@@ -328,7 +359,7 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedR
             study_id = new_study_id(record, kb_state.ids, kb_state.suffixes)
             kb_state.add(study_row(record, study_id, file_load.load_id))
             added_here[study_id] = parsed.index
-            outcome = Outcome(parsed.location, "added", study_id)
+            outcome = Outcome("", "added", study_id)
         else:
             filled = kb_state.fill(study_id, record, file_load.load_id)
             if study_id in added_here:
@@ -341,7 +372,7 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedR
         for spec in record.links:
             if kb_state.add_link(spec, study_id, file_load.load_id):
                 file_load.links_added += 1
-        file_load.outcomes.append(outcome)
+        file_load.record_outcome(outcome)
 
 
 def load_row(file_load: FileLoad, command: str) -> dict:
@@ -403,7 +434,8 @@ def _load(paths, data_dir, db_path, fmt, links, dry_run, skip_invalid, encoding,
             state.loads.append(load_row(file_load, command))
             state.rejections += [dict(load_id=file_load.load_id, record=str(p.record), field=p.field, location=p.location, message=p.message)
                                  for p in file_load.problems]
-        planned = {Study: sorted_rows(Study, state.studies), ClaimEvidence: sorted_rows(ClaimEvidence, state.links),
+        state.release_indexes()
+        planned = {Study: sorted_rows(Study, state.studies, consume=True), ClaimEvidence: sorted_rows(ClaimEvidence, state.links, consume=True),
                    Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections)}
         del state
         check_planned_data(data_dir, planned)

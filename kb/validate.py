@@ -226,27 +226,28 @@ def check_quotes(claims: Table, articles: Table, data_dir: Path) -> list[Problem
 def check_identifiers(studies: Table, verifications: Table, data_dir: Path) -> list[Problem]:
     """DOI, PMID and PMCID are well formed, unique, and equal to the verification record."""
     problems = []
-    first_seen: dict[tuple[str, str], int] = {}
     verified = {row["study_id"]: row for row in verifications.records()}
-    for index, row in enumerate(studies.records()):
-        for field, pattern in IDENTIFIER_PATTERNS.items():
-            value = row[field]
+    for field, pattern in IDENTIFIER_PATTERNS.items():
+        first_seen: dict[str, int] = {}
+        for index, value in enumerate(studies.column(field)):
             if not value:
                 continue
             if not pattern.match(value):
                 problems.append(_problem(studies, data_dir, index, field, f"malformed {field.upper()} {value!r}"))
-            key = (field, normalise_doi(value) if field == "doi" else value)
+            key = normalise_doi(value) if field == "doi" else value
             if key in first_seen:
                 problems.append(_problem(studies, data_dir, index, field,
                                          f"duplicate {field.upper()} {value!r} (also on line {studies.line_of(first_seen[key])})"))
             else:
                 first_seen[key] = index
-        record = verified.get(row["id"])
-        if record is not None:
-            for field in IDENTIFIER_PATTERNS:
-                if row[field] != record[field]:
+    if verified:
+        for index, study_id in enumerate(studies.column("id")):
+            record = verified.get(study_id)
+            for field in IDENTIFIER_PATTERNS if record is not None else ():
+                value = studies.column(field)[index]
+                if value != record[field]:
                     problems.append(_problem(studies, data_dir, index, field,
-                                             f"{row[field]!r} differs from the verification record ({record[field]!r})"))
+                                             f"{value!r} differs from the verification record ({record[field]!r})"))
     return problems
 
 
@@ -290,13 +291,14 @@ def check_overrides(claims: Table, data_dir: Path) -> list[Problem]:
 def check_studies(studies: Table, data_dir: Path) -> list[Problem]:
     """Fitzpatrick ranges are types 1-6 in order; 'complete' verification means nothing is missing."""
     problems = []
-    for index, row in enumerate(studies.records()):
-        bounds = [row["fitzpatrick_min"], row["fitzpatrick_max"]]
+    for index, bounds in enumerate(zip(studies.column("fitzpatrick_min"), studies.column("fitzpatrick_max"))):
+        if not any(bounds):
+            continue
         if all(re.fullmatch(r"\d+", b) for b in bounds):
             low, high = map(int, bounds)
             if not (1 <= low <= high <= 6):
                 problems.append(_problem(studies, data_dir, index, "fitzpatrick_min", f"Fitzpatrick range {low}-{high} is not within types 1-6 in order"))
-        elif any(bounds) and not all(bounds):
+        elif not all(bounds):
             problems.append(_problem(studies, data_dir, index, "fitzpatrick_max", "give both ends of the Fitzpatrick range, or neither"))
     return problems
 
@@ -305,13 +307,14 @@ def check_verification_status(studies: Table, verifications: Table, data_dir: Pa
     """Verification status agrees with the record; every study has a verification record or a load."""
     records = {row["study_id"]: row for row in verifications.records()}
     problems = []
-    for index, row in enumerate(studies.records()):
-        record = records.get(row["id"])
-        if row["verification"] == Verification.COMPLETE and (record is None or record["completeness"] != "complete"):
+    columns = zip(studies.column("id"), studies.column("verification"), studies.column("added_by_load"))
+    for index, (study_id, status, added_by_load) in enumerate(columns):
+        record = records.get(study_id)
+        if status == Verification.COMPLETE and (record is None or record["completeness"] != "complete"):
             problems.append(_problem(studies, data_dir, index, "verification", "marked complete, but its verification record is missing or incomplete"))
-        if row["verification"] == Verification.PARTIAL and record is None:
+        if status == Verification.PARTIAL and record is None:
             problems.append(_problem(studies, data_dir, index, "verification", "marked partial, but it has no verification record"))
-        if record is None and not row["added_by_load"]:
+        if record is None and not added_by_load:
             problems.append(_problem(studies, data_dir, index, "added_by_load",
                                      "the study has neither a verification record nor the load that added it: "
                                      "every study must come from the verified bibliography or a loaded export file"))
@@ -320,7 +323,7 @@ def check_verification_status(studies: Table, verifications: Table, data_dir: Pa
 
 def check_inclusions(inclusions: Table, studies: Table, data_dir: Path) -> list[Problem]:
     """Only reviews include studies, and not themselves."""
-    designs = {row["id"]: row["design"] for row in studies.records()}
+    designs = dict(zip(studies.column("id"), studies.column("design")))
     problems = []
     for index, row in enumerate(inclusions.records()):
         design = designs.get(row["review_id"])
