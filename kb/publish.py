@@ -68,7 +68,7 @@ QUERIES: dict[str, dict] = {
         "title": "Risk and safety claims with their evidence",
         "description": "Every link of every risk or safety claim, with the claim's verdict and certainty.",
         "sql": "SELECT cs.kind, cs.verdict, cs.certainty," + LINKS.replace("SELECT", "", 1) +
-               f"\n    JOIN claim_summary cs ON cs.claim_id = ce.claim_id\n    WHERE cs.kind IN {_in([ClaimKind.RISK, ClaimKind.SAFETY])}"
+               f"\n    JOIN claim_summary cs ON cs.claim_id = ce.claim_id\n    WHERE +cs.kind IN {_in([ClaimKind.RISK, ClaimKind.SAFETY])}  -- '+': walk the links in claim order instead of sorting them all"
                "\n    ORDER BY ce.claim_id, ce.study_id",
     },
     "darker_skin_studies": {
