@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import os
 import platform
-import resource
 import shutil
 import socket
 import sqlite3
@@ -87,6 +86,20 @@ def raw_sqlite_baseline(data_dir: Path, scratch: Path) -> tuple[float, int]:
     return elapsed, sum(len(v) for v in rows.values())
 
 
+LOAD_WITH_PEAK = """
+import sys
+from kb.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+finally:
+    print(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1], file=sys.stderr)
+"""
+"""`kb load` that reports its own peak resident memory (kB) last on stderr.
+
+The child's own high-water mark: the rusage of children would count the pages
+the large benchmark process shared with it between fork and exec."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -136,7 +149,8 @@ def pages(data_dir: Path) -> dict[str, str]:
         "claim row page (HTML)": f"/kb/claims/{claim}",
         "study row page (HTML)": f"/kb/studies/{study}",
         "full-text search (claims)": "/kb/claims?_search=collagen",
-        "full-text search (studies)": "/kb/studies?_search=melasma",
+        "full-text search (studies, term in ~30% of them)": "/kb/studies?_search=melasma",
+        "full-text search (studies, term in ~0.5% of them)": "/kb/studies?_search=rareterm042",
         "search page (claims + studies)": "/-/search?q=scar",
         "query evidence_for_claim": f"/kb/evidence_for_claim?claim_id={claim}",
         "query risk_and_safety_evidence": "/kb/risk_and_safety_evidence",
@@ -177,12 +191,11 @@ def run(scale: str, report: Callable[[str], None] = print) -> list[Row]:
         shutil.copytree(repo / "data" if (repo / "data").is_dir() else data, load_data,
                         ignore=shutil.ignore_patterns(".*"))
         report("loading it ...")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kb.cli", "load", "--data", str(load_data), "--no-build", str(xml)],
-                       check=True, capture_output=True)
+        result = subprocess.run([sys.executable, "-c", LOAD_WITH_PEAK, "load", "--data", str(load_data), "--no-build", str(xml)],
+                                check=True, capture_output=True, text=True)
         load_seconds = time.perf_counter() - start
-        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        peak_mb = int(result.stderr.strip().splitlines()[-1]) / 1024
         rows.append(Row(f"kb load: {n_records:,} PubMed XML records into data/", f"{n_records / load_seconds:,.0f} records/s ({load_seconds:.2f} s)",
                         f"{parse_seconds:.2f} s parse only", f"{load_seconds / parse_seconds:.2f}x", ">= 5,000/s, <= 2x"))
         rows.append(Row("kb load: peak memory (max RSS of the load process)", f"{peak_mb:.0f} MB", target="< 500 MB"))

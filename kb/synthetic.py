@@ -29,6 +29,8 @@ WORDS = ("microneedling collagen scar acne atrophic striae melasma pigment hyper
          "fibroblast dermis epidermis wrinkle laxity texture serum tranexamic radiofrequency fractional laser "
          "randomised split-face cohort trial outcome improvement severity tolerance healing barrier absorption "
          "infection granuloma Fitzpatrick phototype darker skin session needle depth").split()
+RARE_WORDS = tuple(f"rareterm{i:03d}" for i in range(200))
+"""One of these ends each study title: each matches about 0.5% of studies, like a specific search term."""
 LOAD_ID = "synthetic"
 
 
@@ -86,7 +88,7 @@ def generate(data_dir: Path, n_studies: int, n_claims: int, n_links: int, seed: 
     for i in range(n_studies):
         n = rng.choice(["", str(rng.randint(5, 2000))])
         fitz = rng.choice([("", ""), ("1", "4"), ("3", "6")])
-        row = dict(id=f"study-{i:07d}", title=f"Synthetic study {i}: {sentence(rng, 95)}", authors="Synthetic A, Example B",
+        row = dict(id=f"study-{i:07d}", title=f"Synthetic study {i}: {sentence(rng, 85)} {rng.choice(RARE_WORDS)}", authors="Synthetic A, Example B",
                    first_author="Synthetic A", journal="Journal of Synthetic Dermatology", year=str(rng.randint(1995, 2025)),
                    volume=str(rng.randint(1, 90)), issue=str(rng.randint(1, 12)), pages=f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
                    doi=f"10.5555/synthetic.{i}", pmid=str(80000000 + i), pmcid="", design=rng.choice(designs),

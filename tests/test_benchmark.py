@@ -7,7 +7,8 @@ from tests.conftest import REPO
 
 EXPECTED_ROWS = [
     "kb build:", "kb.db size", "kb load:", "peak memory", "claim_summary table with facets", "claim row page",
-    "study row page", "full-text search (claims)", "full-text search (studies)", "search page",
+    "study row page", "full-text search (claims)", "full-text search (studies, term in ~30%", "full-text search (studies, term in ~0.5%",
+    "search page",
     "query evidence_for_claim", "query risk_and_safety_evidence", "query darker_skin_studies",
     "query conflicting_evidence", "query incomplete_verification", "query certainty_domains",
     "query curator_overrides", "query load_changes",
