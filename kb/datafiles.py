@@ -171,13 +171,6 @@ def _umask() -> int:
     return mask
 
 
-def write_table(data_dir: Path, model: type[SQLModel], rows: list[dict]) -> Path:
-    """Replace the data file of ``model`` with ``rows`` (sorted, atomically)."""
-    path = data_file(data_dir, model)
-    atomic_write_text(path, to_csv_text(model, rows))
-    return path
-
-
 def data_fingerprint(data_dir: Path) -> str:
     """SHA-256 over the names and contents of every file in ``data_dir``.
 

@@ -20,6 +20,8 @@ Definitions used by the rules:
   low, case reports and mechanistic studies very low); each tier is rated
   with the domains below, its links being the *core*, and the claim takes
   the most certain tier (with no clinical link: very low);
+* tiers and participants are taken from the links that do not refute the
+  claim: refuting evidence can lower certainty (inconsistency) but not raise it;
 * *participants* is a lower bound on the distinct people behind the
   clinical links (all links when there is none):
   the larger of the biggest linked review and the sum of linked primary
@@ -333,14 +335,19 @@ def grade_claim(kind: str, evidence: Iterable[Evidence], inclusions: set[tuple[s
     its own and the claim takes the most certain result, as GRADE rates the
     best available body of evidence: strongly downgraded randomised evidence
     does not drag a claim below what direct observational evidence shows.
+
+    Certainty is how sure we are that the claim holds, so the tiers and the
+    participants come from the links that do not refute it: refuting evidence
+    lowers certainty (inconsistency) and drives the verdict, but never raises it.
     """
     evidence = sorted(evidence, key=lambda e: (e.study_id, e.stance, e.rating, e.directness))
-    clinical = [e for e in evidence if e.clinical]
-    participants = count_participants(clinical or evidence, set(inclusions))
+    weighing = [e for e in evidence if e.stance != Stance.REFUTES]
+    clinical = [e for e in weighing if e.clinical]
+    participants = count_participants(clinical or weighing, set(inclusions))
     rated = []
-    shared = (judge_inconsistency(evidence), judge_imprecision(evidence, participants), judge_publication_bias(evidence))
-    for start, reason, core in starting_points(evidence):
-        domains = judge_domains(start, core, evidence, participants, shared)
+    shared = (judge_inconsistency(evidence), judge_imprecision(weighing, participants), judge_publication_bias(evidence))
+    for start, reason, core in starting_points(weighing):
+        domains = judge_domains(start, core, weighing, participants, shared)
         final = vocab.certainty_rank(start) + sum(d.change for d in domains)
         rated.append((max(1, min(4, final)), vocab.certainty_rank(start), start, reason, domains, core))
     final, _, start, start_reason, domains, core = max(rated, key=lambda r: (r[0], r[1]))
