@@ -8,6 +8,7 @@ templates, plugins, static files); ``kb serve`` and the tests both use it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def run_server(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> None
 
     async def main() -> None:
         await datasette.invoke_startup()
+        # Everything allocated so far lives as long as the server: take it out of the garbage
+        # collector's generations, whose full passes otherwise add 50-80 ms to one request in twenty.
+        gc.freeze()
         config = uvicorn.Config(datasette.app(), host=host, port=port, log_level="warning")
         await uvicorn.Server(config).serve()
 
