@@ -204,3 +204,12 @@ def test_jabref_encoding_header_is_honoured():
 def test_non_exports_are_rejected(data, message):
     with pytest.raises(FileRejected, match=message):
         detect(decode(data))
+
+
+def test_curator_csv_headers_are_matched_loosely(tmp_path):
+    path = tmp_path / "typed.csv"
+    path.write_text("Title,DOI,Year,Claim ID,Stance,Rating,Note\n"
+                    "Synthetic study typed by hand,10.5555/kb-test.7001,2020,infection-risk,qualifies,2,Synthetic note.\n")
+    fmt, (record,) = parse_file(path)
+    assert fmt == "csv" and record.doi == "10.5555/kb-test.7001"
+    assert (record.links[0].claim_id, record.links[0].rating) == ("infection-risk", 2)

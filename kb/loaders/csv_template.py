@@ -20,7 +20,8 @@ COLUMNS = STUDY_COLUMNS + LINK_COLUMNS
 
 def parse(text: str) -> Iterator[ParsedRecord]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = [h.strip().lower().replace(" ", "_") for h in (reader.fieldnames or [])]  # 'Claim ID' -> claim_id
+    header = reader.fieldnames
     unknown = [h for h in header if h not in COLUMNS]
     if "title" not in header or unknown:
         raise FileRejected(f"line 1: the header must use the template's columns ({', '.join(COLUMNS)}); "
