@@ -305,6 +305,11 @@ def _negated_before(text: str, position: int) -> bool:
     return bool(NEGATION.search(before[starts[-1] if starts else 0:]))
 
 
+def is_heading(sentence: Sentence) -> bool:
+    """A short line without closing punctuation: a title or section heading."""
+    return not sentence.text.rstrip("\"”’)").endswith((".", "!", "?")) and len(sentence.text.split()) < 8
+
+
 def looks_like_claim(sentence: Sentence) -> bool:
     """A statement (ending like one, so not a heading or a question) with a claim verb and a skin or body term."""
     return bool(sentence.text.rstrip("\"”’)").endswith((".", "!")) and CLAIM_VERBS.search(sentence.text) and BODY_TERMS.search(sentence.text))
@@ -316,6 +321,8 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
     sentences = split_sentences(text)
     for sentence in sentences:
         claims = matcher.match_sentence(sentence, min_score)
+        if is_heading(sentence):  # a title names a topic ("Collagen Induction Therapy"); it asserts nothing
+            claims = [m for m in claims if m.score == 1.0]
         flags = matcher.flag_sentence(sentence)
         if claims or flags:
             findings.append(Finding(sentence, claims, flags))

@@ -99,6 +99,12 @@ def test_negation_reverses_the_direction(matcher):
     assert [(m.claim_id, m.direction, m.hedged) for m in finding.claims] == [("pih-darker-skin", "asserts", True)]
 
 
+def test_headings_name_topics_without_asserting_them(matcher):
+    report = check_text("Collagen Induction Therapy\nIt boosts collagen production.", matcher)
+    assert [(f.sentence.text, [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("It boosts collagen production.", ["collagen-induction"])]
+
+
 def test_unknown_health_claims_are_listed_for_curation(matcher):
     report = check_text("Microneedling also shrinks enlarged pores and tightens sagging jowls. See our prices.", matcher)
     assert [c.text for c in report.candidates] == ["Microneedling also shrinks enlarged pores and tightens sagging jowls."]
