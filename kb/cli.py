@@ -14,7 +14,7 @@ from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
 from kb.loaders import FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
-DATA_OPTION = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
                            default=DEFAULT_DATA_DIR, show_default=True, help="Folder of curated records.")
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=DEFAULT_DB, show_default=True, help="Database file to build or serve.")

@@ -222,7 +222,8 @@ class DataLocked(Exception):
 def data_lock(data_dir: Path, timeout: float = 30.0):
     """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds), after finishing any interrupted commit."""
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{data_dir} is not a data folder")
     with open(data_dir / LOCK_FILE, "a") as handle:
         deadline = time.monotonic() + timeout
         while True:
