@@ -27,6 +27,7 @@ from sqlmodel import SQLModel
 
 import kb
 from kb import vocab
+from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
@@ -407,14 +408,8 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
     ``skip_invalid``, which loads the valid records and records the rest);
     nothing is written then, nor on ``dry_run``.
     """
-    with gc_paused():
-        return _load(paths, Path(data_dir), db_path, fmt, links, dry_run, skip_invalid, encoding, command, progress, lock_timeout)
-
-
-def _load(paths, data_dir, db_path, fmt, links, dry_run, skip_invalid, encoding, command, progress, lock_timeout) -> LoadReport:
-    from kb.build import build_locked
-
-    with data_lock(data_dir, timeout=lock_timeout):
+    data_dir = Path(data_dir)
+    with gc_paused(), data_lock(data_dir, timeout=lock_timeout):
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
         for path in map(Path, paths):
