@@ -269,7 +269,7 @@ def commit_files(data_dir: Path, contents: dict[str, str | Callable]) -> None:
     for relative, content in contents.items():
         target = data_dir / relative
         temporary = _temporary(target)
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
             content(handle) if callable(content) else handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
