@@ -25,8 +25,7 @@ from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (
-    DATA_MODELS, LOOKUP_MODELS, Article, BuildInfo, Claim, ClaimCertainty, ClaimEvidence,
-    ClaimSummary, Figure, Study, StudyInclusion, VerdictRuleRow,
+    DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, Figure, VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
 from kb.vocab import Domain

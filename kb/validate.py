@@ -12,7 +12,6 @@ record, the article text unchanged).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,7 @@ from sqlmodel import SQLModel
 from kb import vocab
 from kb.datafiles import Table, read_all, sha256_file
 from kb.models import (
-    Article, Claim, ClaimEvidence, LOOKUP_MODELS, Study, StudyInclusion,
-    StudyVerification, data_columns, primary_key,
+    LOOKUP_MODELS, data_columns, primary_key,
 )
 from kb.vocab import Directness, Verification
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from kb.check import CheckInputError, Matcher, check_bytes, check_text, evaluate, read_input, split_sentences
+from kb.check import CheckInputError, Matcher, check_text, evaluate, read_input, split_sentences
 from kb.cli import cli
 from kb.serve import make_datasette
 from tests.conftest import DATA, REPO, read_csv
