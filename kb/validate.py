@@ -56,11 +56,17 @@ IDENTIFIER_PATTERNS = {
 }
 
 
+DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", re.I)
+
+
+def strip_doi_prefix(doi: str) -> str:
+    """A DOI without surrounding spaces, resolver prefix or 'doi:' label (case kept)."""
+    return DOI_PREFIX.sub("", doi.strip()).strip()
+
+
 def normalise_doi(doi: str) -> str:
-    """Lower case, without resolver prefix or 'doi:' label."""
-    doi = doi.strip()
-    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I)
-    return doi.lower()
+    """The form DOIs are compared in: no prefix, lower case."""
+    return strip_doi_prefix(doi).lower()
 
 
 def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Problem]:

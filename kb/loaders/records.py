@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from kb.validate import IDENTIFIER_PATTERNS, normalise_doi
+from kb.validate import IDENTIFIER_PATTERNS, normalise_doi, strip_doi_prefix
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,7 @@ def clean_text(value) -> str:
 
 def clean_doi(value: str) -> str:
     """A DOI without resolver prefix, 'doi:' label or surrounding spaces (case kept)."""
-    value = clean_text(value)
-    value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I)
-    return value.strip().rstrip(".")
+    return strip_doi_prefix(clean_text(value)).rstrip(".")
 
 
 def clean_pmcid(value: str) -> str:
