@@ -132,7 +132,6 @@ def latency(url: str, warmup: int = 5, timed_requests: int = 50) -> tuple[float,
             response.read()
             if response.status != 200:
                 raise RuntimeError(f"{url}: HTTP {response.status}")
-
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]

@@ -94,19 +94,16 @@ def lookup_rows(vocabulary: vocab.Vocabulary) -> list[dict]:
     return [{"value": t.value, "label": t.label, "description": t.description, **t.extra} for t in vocabulary.terms]
 
 
-def study_columns(table: Table) -> dict[str, list]:
-    """Studies with the columns the build derives: evidence level and darker-skin inclusion."""
-    columns = table_columns(table)
+def add_study_derivations(columns: dict[str, list]) -> None:
+    """Add to typed study columns those the build derives: evidence level and darker-skin inclusion."""
     levels = {t.value: t.extra["evidence_level"] for t in vocab.STUDY_DESIGNS.terms}
     columns["evidence_level"] = [levels[d] for d in columns["design"]]
     columns["darker_skin_included"] = [None if high is None else int(high >= 4) for high in columns["fitzpatrick_max"]]
-    return columns
 
 
-def article_columns(table: Table, data_dir: Path) -> dict[str, list]:
-    columns = table_columns(table)
+def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
+    """Add each article's archived text to typed article columns."""
     columns["text"] = [(Path(data_dir) / f).read_text(encoding="utf-8") for f in columns["text_file"]]
-    return columns
 
 
 def claim_evidence(claim_ids: list[str], links: dict[str, list], studies: dict[str, list]) -> dict[str, list[grading.Evidence]]:
@@ -123,9 +120,13 @@ def claim_evidence(claim_ids: list[str], links: dict[str, list], studies: dict[s
 
 def grade_data(tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
     """Rows of ``claim_summary`` and ``claim_certainty`` for every claim of validated tables."""
-    claims = rows_of(table_columns(tables["claims"]))
-    inclusions = table_columns(tables["study_inclusions"])
-    return grade_claims(claims, table_columns(tables["claim_evidence"]), table_columns(tables["studies"]),
+    return grade_columns({name: table_columns(tables[name]) for name in ("claims", "claim_evidence", "studies", "study_inclusions")})
+
+
+def grade_columns(columns: dict[str, dict[str, list]]) -> tuple[list[dict], list[dict]]:
+    """:func:`grade_data` from tables already typed by :func:`table_columns` (the build has them)."""
+    inclusions = columns["study_inclusions"]
+    return grade_claims(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
                         list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))))
 
 
@@ -193,9 +194,9 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     engine = create_engine(f"sqlite:///{path}")
     tables_only(engine)
     columns = {name: table_columns(t) for name, t in tables.items()}
-    columns["articles"] = article_columns(tables["articles"], data_dir)
-    columns["studies"] = study_columns(tables["studies"])
-    summaries, domains = grade_data(tables)
+    add_article_texts(columns["articles"], data_dir)
+    add_study_derivations(columns["studies"])
+    summaries, domains = grade_columns(columns)
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a fresh file renamed into place when complete: no journal needed
