@@ -35,7 +35,7 @@ TABLE_OPTIONS: dict[str, dict] = {
                       "sortable_columns": ["claim_id", "kind", "topic", "verdict", "certainty", "n_studies", "n_participants", "best_evidence_level"]},
     "claims": {"label_column": "statement", "facets": ["kind", "topic"],
                "sortable_columns": ["id", "kind", "topic", "quote_start"], "fts_table": "claims_fts", "fts_pk": "rowid"},
-    "studies": {"label_column": "title", "facets": ["design", "year"],
+    "studies": {"label_column": "title", "facets": ["design"],
                 "sortable_columns": ["id", "year", "design", "evidence_level", "n_participants", "risk_of_bias", "verification"],
                 "fts_table": "studies_fts", "fts_pk": "rowid"},
     "claim_evidence": {"facets": ["stance", "directness"], "sortable_columns": ["claim_id", "study_id", "stance", "rating"]},

@@ -6,9 +6,10 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import SQLModel, create_engine
 
 from kb import vocab
-from kb.build import build, is_up_to_date
+from kb.build import PAGE_SIZE, build, create_indexes, is_up_to_date, tables_only
 from kb.cli import cli
 from kb.models import DATA_MODELS, data_columns
 from tests.conftest import DATA, edit_row, read_csv
@@ -82,6 +83,18 @@ def test_every_foreign_key_column_is_indexed(built_db):
             indexed_first_columns.add(first[2])
         for fk in conn.execute(f"PRAGMA foreign_key_list({table})"):
             assert fk[3] in indexed_first_columns, f"{table}.{fk[3]} references {fk[2]} but has no index"
+
+
+def test_database_has_the_schema_and_page_size_of_the_models(built_db):
+    conn = sqlite3.connect(built_db)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    reference = sqlite3.connect(":memory:")
+    engine = create_engine("sqlite://")
+    tables_only(reference, engine)
+    create_indexes(reference, engine)
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE '%fts%' AND sql IS NOT NULL ORDER BY name"
+    assert conn.execute(schema).fetchall() == reference.execute(schema).fetchall()
+    assert len(reference.execute(schema).fetchall()) == len(SQLModel.metadata.tables) + sum(len(t.indexes) for t in SQLModel.metadata.tables.values())
 
 
 def test_lookup_tables_describe_every_value(built_db):
