@@ -31,6 +31,7 @@ from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
+from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
 )
@@ -322,9 +323,11 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         whole = len(head) < HEAD_BYTES
         file_load.format = detect(decode(head if whole else head[: head.rfind(b"\n") + 1] or head, encoding)) if fmt == "auto" else fmt
         if file_load.format == "pubmed-xml" and not encoding:
-            parsed_records = pubmed_xml.parse_stream(open(path, "rb"))  # streamed: the file is never held in memory
+            def parse():
+                return pubmed_xml.parse_stream(open(path, "rb"))  # streamed: the file is never held in memory
         else:
-            parsed_records = FORMATS[file_load.format](decode(path.read_bytes(), encoding))
+            parse = functools.partial(FORMATS[file_load.format], decode(path.read_bytes(), encoding))
+        parsed_records = parse_in_background(parse) if path.stat().st_size >= BACKGROUND_BYTES else parse()
         for parsed in progress(parsed_records):
             tidy(parsed.record)
             parsed.record.links.extend(links)

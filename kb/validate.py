@@ -11,6 +11,7 @@ record, the article text unchanged).
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +138,7 @@ def check_rows(table: Table, data_dir: Path) -> list[Problem]:
         required = fields[column].is_required() and not sa_column.nullable
         vocabulary = _lookup_vocabulary(model, column)
         integer = isinstance(sa_column.type, Integer)
-        if any(v != v.strip() for v in distinct):
+        if any(map(operator.ne, distinct, map(str.strip, distinct))):  # in C: str.strip returns the same string if unchanged
             for index in [i for i, v in enumerate(values) if v != v.strip()]:
                 problems.append(_problem(table, data_dir, index, column, "value has leading or trailing spaces"))
         if required and "" in distinct:
@@ -232,6 +233,10 @@ def check_identifiers(studies: Table, verifications: Table, data_dir: Path) -> l
     problems = []
     verified = {row["study_id"]: row for row in verifications.records()}
     for field, pattern in IDENTIFIER_PATTERNS.items():
+        present = [v for v in studies.column(field) if v]
+        keys = list(map(normalise_doi, present)) if field == "doi" else present
+        if all(map(pattern.match, present)) and len(set(keys)) == len(keys):
+            continue  # all well formed and unique: no need to find which rows are not
         first_seen: dict[str, int] = {}
         for index, value in enumerate(studies.column(field)):
             if not value:
