@@ -174,12 +174,23 @@ async def article_page(db, article_id: str) -> dict | None:
     }
 
 
+HOME_CLAIMS_PER_VERDICT = 25
+"""Claims listed under each verdict on the home page; the rest are one click away (claim_summary by verdict)."""
+
+
 async def home_page(db) -> dict:
-    """Counts, the verdict breakdown and the tables in reading order."""
+    """Counts, the verdict breakdown (the first claims of each verdict) and the tables in reading order."""
     counts = {table: (await rows(db, f"SELECT count(*) AS n FROM {table}"))[0]["n"]
               for table in ("claims", "studies", "claim_evidence", "articles")}
-    claims = await rows(db, "SELECT claim_id AS id, statement, verdict, certainty FROM claim_summary ORDER BY claim_id")
+    totals = {r["verdict"]: r["n"] for r in await rows(db, "SELECT verdict, count(*) AS n FROM claim_summary GROUP BY verdict")}
+    claims = []
+    for verdict in totals:
+        claims += await rows(db, "SELECT claim_id AS id, statement, verdict, certainty FROM claim_summary "
+                                 "WHERE verdict = :verdict ORDER BY claim_id LIMIT :limit",
+                             {"verdict": verdict, "limit": HOME_CLAIMS_PER_VERDICT})
     groups = claims_by_verdict(claims)
+    for group in groups:
+        group["total"] = totals[group["verdict"]["value"]]
     articles = await rows(db, "SELECT id, title FROM articles ORDER BY id")
     tables = [r["name"] for r in await rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
                                                   "AND name NOT LIKE '%_fts%' AND name != 'figures' ORDER BY name")]

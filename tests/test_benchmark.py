@@ -11,7 +11,7 @@ EXPECTED_ROWS = [
     "search page",
     "query evidence_for_claim", "query risk_and_safety_evidence", "query darker_skin_studies",
     "query conflicting_evidence", "query incomplete_verification", "query certainty_domains",
-    "query curator_overrides", "query load_changes",
+    "query curator_overrides", "query load_changes", "home page", "claim_evidence table with facets",
 ]
 
 

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+import kb.pages
+
 from kb.build import build
 from kb.pages import Segment, paragraphs, segments
 from kb.serve import make_datasette
@@ -68,6 +70,20 @@ async def test_home_page_has_counts_map_search_and_summary_first(datasette):
     assert "/-/figures/evidence-map.svg" in html and 'action="/-/search"' in html
     tables = re.search(r"<h2>Tables</h2>\s*<p>(.*?)</p>", html, re.S).group(1)
     assert re.findall(r">(\w+)</a>", tables)[0] == "claim_summary"
+
+
+async def test_home_page_lists_the_first_claims_of_each_verdict_and_links_to_the_rest(datasette, monkeypatch):
+    monkeypatch.setattr(kb.pages, "HOME_CLAIMS_PER_VERDICT", 2)
+    html = (await datasette.client.get("/")).text
+    claim_list = re.search(r'id="kb-claim-list">(.*?)</div>', html, re.S).group(1)
+    groups = re.findall(r"<h3>(.*?) \((\d+)\)</h3>\s*<ul>(.*?)</ul>\s*(<p class=\"kb-more\">.*?</p>)?", claim_list, re.S)
+    assert sum(int(total) for _, total, _, _ in groups) == 21
+    for label, total, items, more in groups:
+        assert items.count("<li>") == min(int(total), 2)
+        assert bool(more) == (int(total) > 2)
+        if more:
+            assert f"All {total} claims" in more and "/kb/claim_summary?verdict=" in more
+    assert any(more for *_, more in groups)
 
 
 async def test_evidence_map_is_served_as_svg(datasette):
