@@ -243,7 +243,7 @@ def run(scale: str, report: Callable[[str], None] = print) -> list[Row]:
         report(f"loading it ({repeats} timed runs, each beside a parse-only run, and one run sampling memory) ...")
         parse_times, load_times = [], []
         for _ in range(repeats):
-            parse_times.append(timed(lambda: sum(1 for _ in pubmed_xml.parse_stream(open(xml, "rb")))))
+            parse_times.append(timed(lambda: sum(1 for _ in pubmed_xml.parse_file(xml))))
             load_times.append(time_load(xml, data_template, scratch).seconds)
         memory = time_load(xml, data_template, scratch, sample_memory=True)
         parse_seconds, load_seconds = statistics.median(parse_times), statistics.median(load_times)

@@ -323,8 +323,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         whole = len(head) < HEAD_BYTES
         file_load.format = detect(decode(head if whole else head[: head.rfind(b"\n") + 1] or head, encoding)) if fmt == "auto" else fmt
         if file_load.format == "pubmed-xml" and not encoding:
-            def parse():
-                return pubmed_xml.parse_stream(open(path, "rb"))  # streamed: the file is never held in memory
+            parse = functools.partial(pubmed_xml.parse_file, path)
         else:
             parse = functools.partial(FORMATS[file_load.format], decode(path.read_bytes(), encoding))
         parsed_records = parse_in_background(parse) if path.stat().st_size >= BACKGROUND_BYTES else parse()

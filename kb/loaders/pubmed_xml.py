@@ -22,6 +22,11 @@ def parse(text: str) -> Iterator[ParsedRecord]:
     yield from parse_stream(io.BytesIO(text.encode("utf-8")))
 
 
+def parse_file(path) -> Iterator[ParsedRecord]:
+    """Records of a PubMed XML file, streamed from disk: the file is never held in memory."""
+    return parse_stream(open(path, "rb"))
+
+
 def parse_stream(stream) -> Iterator[ParsedRecord]:
     """Records from a binary stream of PubMed XML (closed when done)."""
     with stream:
