@@ -41,9 +41,9 @@ SCALES = {
     "full": (100_000, 10_000, 1_000_000, 100_000),
 }
 REQUESTS = {"smoke": (1, 5)}
+"""(warm-up, timed) requests per page; every scale not listed uses (5, 50)."""
 REPEATS = {"smoke": 1}
 """Timed loads (each beside a parse-only run) per scale, the median reported; every scale not listed uses 3."""
-"""(warm-up, timed) requests per page; every scale not listed uses (5, 50)."""
 
 
 @dataclass
@@ -144,7 +144,7 @@ def time_load(xml: Path, data_template: Path, scratch: Path, sample_memory: bool
     while sample_memory and process.poll() is None:
         peak_tree = max(peak_tree, process_tree_pss(process.pid))
         time.sleep(0.02)
-    stdout, stderr = process.communicate()
+    _, stderr = process.communicate()
     seconds = time.perf_counter() - start
     if process.returncode:
         raise RuntimeError(f"kb load failed: {stderr}")

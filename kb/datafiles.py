@@ -78,8 +78,7 @@ def read_table(data_dir: Path, model: type[SQLModel]) -> Table:
     """Read one data file; every value is a string ('' when empty)."""
     path = data_file(data_dir, model)
     if not path.exists():
-        frame = pd.DataFrame(columns=data_columns(model), dtype=str)
-        return Table(model, path, data_columns(model), 0, frame)
+        return Table(model, path, data_columns(model), 0)
     frame = pd.read_csv(path, dtype=object, keep_default_na=False, na_filter=False, encoding="utf-8")
     return Table(model, path, list(frame.columns), len(frame), frame)
 

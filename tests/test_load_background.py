@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -64,13 +65,7 @@ def test_a_load_parsed_in_the_background_reports_the_same_problems(data_copy, mo
 
 def test_a_load_parsed_in_the_background_adds_the_same_studies(data_copy, tmp_path, monkeypatch):
     other = tmp_path / "other"
-    other.mkdir()
-    for path in data_copy.iterdir():
-        if path.is_file():
-            (other / path.name).write_bytes(path.read_bytes())
-    (other / "articles").mkdir()
-    for path in (data_copy / "articles").iterdir():
-        (other / "articles" / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(data_copy, other)
     files = [OWN / "small_pubmed.xml", OWN / "small.ris", OWN / "small.bib"]
     load(files, data_copy)
     monkeypatch.setattr(kb.load, "BACKGROUND_BYTES", 0)
