@@ -15,17 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Integer
+from sqlalchemy import Float, Integer
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel, create_engine
 
 import kb
 from kb import grading, vocab
+from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities
 from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (
-    DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, Figure, VerdictRuleRow,
+    DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimFinding, ClaimRobustness, ClaimSummary, Figure,
+    VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
 from kb.vocab import Domain
@@ -57,6 +59,8 @@ def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[
         values = columns[column.name]
         if isinstance(column.type, Integer):
             typed_values[column.name] = [int(v) if v != "" else None for v in values]
+        elif isinstance(column.type, Float):
+            typed_values[column.name] = [float(v) if v != "" else None for v in values]
         elif column.nullable:
             typed_values[column.name] = [v if v != "" else None for v in values]
         else:
@@ -67,11 +71,6 @@ def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[
 def table_columns(table: Table) -> dict[str, list]:
     """A data table's columns, typed."""
     return typed_columns(table.model, {name: table.column(name) for name in table.columns})
-
-
-def rows_of(columns: dict[str, list]) -> list[dict]:
-    names = list(columns)
-    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 def insert_columns(conn: sqlite3.Connection, model: type[SQLModel], columns: dict[str, list]) -> int:
@@ -94,11 +93,17 @@ def lookup_rows(vocabulary: vocab.Vocabulary) -> list[dict]:
     return [{"value": t.value, "label": t.label, "description": t.description, **t.extra} for t in vocabulary.terms]
 
 
-def add_study_derivations(columns: dict[str, list]) -> None:
-    """Add to typed study columns those the build derives: evidence level and darker-skin inclusion."""
+def add_study_derivations(columns: dict[str, list], verifications: dict[str, list]) -> None:
+    """Add to typed study columns those the build derives: evidence level, darker-skin inclusion, identity."""
     levels = {t.value: t.extra["evidence_level"] for t in vocab.STUDY_DESIGNS.terms}
     columns["evidence_level"] = [levels[d] for d in columns["design"]]
     columns["darker_skin_included"] = [None if high is None else int(high >= 4) for high in columns["fitzpatrick_max"]]
+    columns["identity_confirmed"], columns["identity_gaps"] = study_identities(columns, verifications)
+
+
+def add_link_statuses(links: dict[str, list], studies: dict[str, list]) -> None:
+    """Add to typed link columns whether each link counts, and why not (studies must carry their identity)."""
+    links["counted"], links["not_counted_reason"] = link_statuses(links, studies)
 
 
 def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
@@ -106,57 +111,24 @@ def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
     columns["text"] = [(Path(data_dir) / f).read_text(encoding="utf-8") for f in columns["text_file"]]
 
 
-def claim_evidence(claim_ids: list[str], links: dict[str, list], studies: dict[str, list]) -> dict[str, list[grading.Evidence]]:
-    """Each claim's links (columns of claim_evidence) joined with the study facts grading needs."""
-    facts = {study_id: (design, bias, n) for study_id, design, bias, n in
-             zip(studies["id"], studies["design"], studies["risk_of_bias"], studies["n_participants"])}
-    evidence: dict[str, list[grading.Evidence]] = {c: [] for c in claim_ids}
-    for claim_id, study_id, stance, directness, rating, reason in zip(
-            links["claim_id"], links["study_id"], links["stance"], links["directness"], links["rating"], links["indirectness_reason"]):
-        design, bias, n = facts[study_id]
-        evidence[claim_id].append(grading.Evidence(study_id, stance, directness, rating, design, bias, n, reason or ""))
-    return evidence
+GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "study_verifications", "outcomes", "outcome_claims")
 
 
-def grade_data(tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``claim_summary`` and ``claim_certainty`` for every claim of validated tables."""
-    return grade_columns({name: table_columns(tables[name]) for name in ("claims", "claim_evidence", "studies", "study_inclusions")})
+def grade_data(tables: dict[str, Table]) -> Graded:
+    """The computed tables for every claim of validated tables."""
+    columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
+    add_study_derivations(columns["studies"], columns["study_verifications"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    return grade_columns(columns)
 
 
-def grade_columns(columns: dict[str, dict[str, list]]) -> tuple[list[dict], list[dict]]:
-    """:func:`grade_data` from tables already typed by :func:`table_columns` (the build has them)."""
-    inclusions = columns["study_inclusions"]
-    return grade_claims(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
-                        list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))))
-
-
-def grade_claims(claims: list[dict], links: dict[str, list], studies: dict[str, list],
-                 inclusions: list[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``claim_summary`` and ``claim_certainty``: claims as dicts, links and studies as typed columns."""
-    included = set(inclusions)
-    evidence = claim_evidence([c["id"] for c in claims], links, studies)
-    summaries, domains = [], []
-    for claim in claims:
-        grade = grading.grade_claim(claim["kind"], evidence[claim["id"]], included)
-        verdict = claim["override_verdict"] or grade.verdict
-        certainty = claim["override_certainty"] or grade.certainty
-        text = grading.rationale(grade, evidence[claim["id"]], claim["no_evidence_reason"] or "")
-        if claim["override_verdict"] or claim["override_certainty"]:
-            text += f" A curator ({claim['override_by']}) overrode the computed result: {claim['override_reason']}"
-        summaries.append(dict(
-            claim_id=claim["id"], statement=claim["statement"], kind=claim["kind"], topic=claim["topic"],
-            verdict=verdict, certainty=certainty, computed_verdict=grade.verdict, verdict_rule=grade.verdict_rule,
-            computed_certainty=grade.certainty, starting_certainty=grade.starting_certainty,
-            overridden=int(bool(claim["override_verdict"] or claim["override_certainty"])),
-            n_supports=grade.counts["supports"], n_qualifies=grade.counts["qualifies"],
-            n_mixed=grade.counts["mixed"], n_refutes=grade.counts["refutes"],
-            n_studies=grade.n_studies, n_participants=grade.participants,
-            best_evidence_level=grade.best_evidence_level, key_sources=", ".join(grade.key_sources),
-            rationale=text,
-        ))
-        domains.append(dict(claim_id=claim["id"], domain=Domain.START, change=0, reason=grade.starting_reason))
-        domains += [dict(claim_id=claim["id"], domain=d.domain, change=d.change, reason=d.reason) for d in grade.domains]
-    return summaries, domains
+def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
+    """:func:`grade_data` from tables already typed and derived (the build has them)."""
+    inclusions, outcome_claims = columns["study_inclusions"], columns["outcome_claims"]
+    return grade_all(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
+                     list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))),
+                     rows_of(columns["outcomes"]),
+                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))))
 
 
 def create_fts(conn: sqlite3.Connection) -> None:
@@ -199,8 +171,9 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     engine = create_engine(f"sqlite:///{path}")  # compiles the schema's DDL; the rows go in through sqlite3
     columns = {name: table_columns(t) for name, t in tables.items()}
     add_article_texts(columns["articles"], data_dir)
-    add_study_derivations(columns["studies"])
-    summaries, domains = grade_columns(columns)
+    add_study_derivations(columns["studies"], columns["study_verifications"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    graded = grade_columns(columns)
     conn = sqlite3.connect(path)
     try:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -213,9 +186,12 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
             insert_rows(conn, VerdictRuleRow, [dict(rule=i, verdict=r.verdict, condition=r.condition)
                                                for i, r in enumerate(grading.VERDICT_RULES, start=1)])
             counts = {model.__tablename__: insert_columns(conn, model, columns[model.__tablename__]) for model in DATA_MODELS}
-            insert_rows(conn, ClaimSummary, summaries)
-            insert_rows(conn, ClaimCertainty, domains)
-            insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(summaries))])
+            insert_rows(conn, ClaimSummary, graded.summaries)
+            insert_rows(conn, ClaimCertainty, graded.domains)
+            insert_rows(conn, ClaimRobustness, graded.robustness)
+            insert_rows(conn, ClaimFinding, graded.findings)
+            insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(graded.summaries)),
+                                       *graded.figures])
             create_fts(conn)
             create_indexes(conn, engine)
             insert_rows(conn, BuildInfo, [dict(

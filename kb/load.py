@@ -37,7 +37,7 @@ from kb.loaders.records import (
 )
 from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
-from kb.vocab import Directness, RiskOfBias, Verification
+from kb.vocab import Directness, ReviewStatus, RiskOfBias, Verification
 
 IDENTIFIERS = ("doi", "pmid", "pmcid")
 FILLABLE = ("title", "authors", "first_author", "journal", "year", "volume", "issue", "pages",
@@ -283,7 +283,7 @@ class KnowledgeBase:
         self.link_keys.add((spec.claim_id, study_id))
         self.links.append(dict(claim_id=spec.claim_id, study_id=study_id, stance=spec.stance, directness=spec.directness,
                                indirectness_reason=spec.indirectness_reason, rating=str(spec.rating), note=spec.note,
-                               added_by_load=load_id, changed_by_load=load_id))
+                               review_status=ReviewStatus.PROPOSED, added_by_load=load_id, changed_by_load=load_id))
         return True
 
 

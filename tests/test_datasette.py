@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -96,5 +97,7 @@ async def test_curator_overrides_query_shows_computed_and_final_values(data_copy
     build(data_copy, db)
     response = await make_datasette(db, REPO / "metadata.json").client.get("/kb/curator_overrides.json?_shape=array")
     rows = response.json()
+    computed = sqlite3.connect(db).execute("SELECT computed_verdict FROM claim_summary WHERE claim_id = 'acne-scar-reduction'").fetchone()[0]
+    assert computed != "supported"
     assert [(r["id"], r["computed_verdict"], r["verdict"], r["override_by"]) for r in rows] == [
-        ("acne-scar-reduction", "partly_supported", "supported", "A. Curator")]
+        ("acne-scar-reduction", computed, "supported", "A. Curator")]
