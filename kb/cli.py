@@ -192,7 +192,7 @@ def check(file, data_dir, db_path, output_format, min_score):
               help="Write here instead of the repository's metadata.json.")
 def metadata(output: Path | None):
     """Regenerate metadata.json (Datasette's), docs/columns.md and docs/grading.md from the code."""
-    from kb.publish import METADATA_PATH, write_metadata
+    from kb.metadata import METADATA_PATH, write_metadata
 
     path = write_metadata(output or METADATA_PATH)
     click.echo(f"Wrote {path}")
