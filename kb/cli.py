@@ -197,5 +197,32 @@ def metadata(output: Path | None):
     path = write_metadata(output or METADATA_PATH)
     click.echo(f"Wrote {path}")
 
+
+@cli.command()
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("releases"), show_default=True,
+              help="Folder of releases; this one goes into OUT/VERSION.")
+@click.option("--version", "version", default=None, help="Version X.Y.Z (default: the patch after the latest release in --out, or 1.0.0).")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Release folder the CHANGELOG compares with (default: the latest release in --out).")
+@click.option("--timestamp", default=None, help="Release time, ISO 8601 (default: SOURCE_DATE_EPOCH, else now); the only clock a release records.")
+@click.option("--site-url", default="", help="Address of the published site, for the claim reviews' links (optional).")
+def release(data_dir, out_dir, version, previous, timestamp, site_url):
+    """Build a versioned, reproducible release: tables as CSV and JSON with a data package, kb.db,
+    ClaimReview, RIS/BibTeX/CSL-JSON, a CHANGELOG against the previous release, and SHA-256 checksums."""
+    from kb.release import ReleaseError, release as make_release
+
+    try:
+        result = make_release(data_dir, out_dir, version, previous, timestamp, site_url)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
+    since = f" (CHANGELOG against {result.previous})" if result.previous else " (first release)"
+    click.echo(f"Released {result.version} in {result.path}{since}: {result.counts.get('claims', 0)} claims, "
+               f"{result.counts.get('studies', 0)} studies.")
+
+
 if __name__ == "__main__":
     cli()

@@ -18,6 +18,8 @@ from kb.models import ALL_MODELS
 from kb.vocab import ClaimKind, Stance, Verification
 
 DATABASE = "kb"
+TITLE = "Microneedling claims and evidence"
+"""The knowledge base's name: the site's title, and the organisation that signs its claim reviews."""
 METADATA_PATH = Path("metadata.json")
 
 SETTINGS = {
@@ -140,7 +142,7 @@ def metadata() -> dict:
         tables[vocabulary.table]["description"] = f"Lookup table. {vocabulary.description}"
         tables[vocabulary.table]["label_column"] = "label"
     return {
-        "title": "Microneedling claims and evidence",
+        "title": TITLE,
         "description": "What the evidence says about the claims of a consumer article on microneedling, and how strong it is: "
                        "each claim anchored to its exact words, linked to verified studies, rated per study and per claim (GRADE-style).",
         "license": "CC BY 4.0 (curated records); study metadata from public bibliographic records",
