@@ -166,8 +166,8 @@ def write_release(folder: Path, data_dir: Path, version: str, released_at: str, 
         conn.close()
     write_text(folder / "datapackage.json", json.dumps(package_descriptor(version, resources), indent=2, ensure_ascii=False) + "\n")
     write_text(folder / "claimreview.json", json.dumps(reviews, indent=2, ensure_ascii=False) + "\n")
-    for extension, (dumps, _) in BIBLIOGRAPHY_FORMATS.items():
-        write_text(folder / "bibliography" / f"studies.{extension}", dumps(entries))
+    for extension, export in BIBLIOGRAPHY_FORMATS.items():
+        write_text(folder / "bibliography" / f"studies.{extension}", export.dumps(entries))
     previous_manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8")) if previous else None
     write_text(folder / "CHANGELOG.md", changelog.changelog(folder, previous, version, released_at[:10], previous_manifest))
     manifest = {"version": version, "released_at": released_at, "previous_version": previous_manifest["version"] if previous_manifest else None,

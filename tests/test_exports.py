@@ -9,6 +9,8 @@ travel in a note; and the BibTeX loader splits a braced corporate name
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 
 import pytest
@@ -47,7 +49,7 @@ def studies(conn) -> dict[str, dict]:
 def test_loading_an_export_back_changes_nothing(extension, conn, data_copy, tmp_path):
     entries = bibliography(conn)
     path = tmp_path / f"studies.{extension}"
-    path.write_text(BIBLIOGRAPHY_FORMATS[extension][0](entries), encoding="utf-8")
+    path.write_text(BIBLIOGRAPHY_FORMATS[extension].dumps(entries), encoding="utf-8")
     before = data_fingerprint(data_copy)
     report = load([path], data_copy)
     assert data_fingerprint(data_copy) == before and not report.written
@@ -60,7 +62,7 @@ def test_loading_an_export_back_changes_nothing(extension, conn, data_copy, tmp_
 @pytest.mark.parametrize("extension", list(BIBLIOGRAPHY_FORMATS))
 def test_loaders_read_back_every_citation_field(extension, conn, studies):
     entries = bibliography(conn)
-    records = [tidy(p.record) for p in FORMATS[LOADER_FORMAT[extension]](BIBLIOGRAPHY_FORMATS[extension][0](entries))]
+    records = [tidy(p.record) for p in FORMATS[LOADER_FORMAT[extension]](BIBLIOGRAPHY_FORMATS[extension].dumps(entries))]
     identifiers = ("pmid", "pmcid") if extension != "ris" else ()
     for item, record in zip(entries.citations, records, strict=True):
         study = studies[item.id]
@@ -162,3 +164,62 @@ def test_claimreview_uses_the_article_url_when_known(conn):
     with_url = claimreview.claim_review({**row, "article_url": "https://blog.example/post"}, "2026-11-30")
     assert with_url["itemReviewed"]["appearance"]["url"] == "https://blog.example/post"
     assert "url" not in claimreview.claim_review({**row, "article_url": ""}, "2026-11-30")["itemReviewed"]["appearance"]
+
+
+# --- on the site ---------------------------------------------------------------------------
+
+@pytest.fixture
+def datasette(built_db):
+    from conftest import REPO
+    from kb.serve import make_datasette
+
+    return make_datasette(built_db, REPO / "metadata.json")
+
+
+@pytest.mark.parametrize("extension", list(BIBLIOGRAPHY_FORMATS))
+async def test_site_serves_the_studies_as_a_bibliography(datasette, conn, extension):
+    response = await datasette.client.get(f"/-/export/studies.{extension}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(BIBLIOGRAPHY_FORMATS[extension].media_type)
+    assert f'filename="studies.{extension}"' in response.headers["content-disposition"]
+    assert response.text == BIBLIOGRAPHY_FORMATS[extension].dumps(bibliography(conn))
+
+
+async def test_site_serves_a_claims_evidence_and_its_claimreview(datasette, conn):
+    claim_id = conn.execute("SELECT claim_id FROM claim_evidence ORDER BY claim_id LIMIT 1").fetchone()[0]
+    response = await datasette.client.get(f"/-/export/claims/{claim_id}.bib")
+    assert response.status_code == 200 and response.text == bibtex.dumps(bibliography(conn, claim_id))
+    assert (await datasette.client.get("/-/export/claims/no-such-claim.ris")).status_code == 404
+    page = await datasette.client.get(f"/kb/claims/{claim_id}")
+    script = re.search(r'<script type="application/ld\+json" id="kb-claimreview">(.*?)</script>', page.text, re.S)
+    review = json.loads(script.group(1))
+    assert review["identifier"] == claim_id and review["url"].endswith(f"/kb/claims/{claim_id}")
+    assert review["datePublished"] == conn.execute("SELECT substr(built_at, 1, 10) FROM build_info").fetchone()[0]
+    [node] = jsonld.expand(review, {"documentLoader": schema_org_loader})
+    assert node["@type"] == [SCHEMA + "ClaimReview"]
+    assert f'href="/-/export/claims/{claim_id}.ris"' in page.text
+
+
+async def test_claimreview_cannot_break_out_of_its_script(datasette, built_db, tmp_path):
+    """A quote with '</script>' stays inside the JSON-LD (tojson escapes < and >)."""
+    import shutil
+
+    db = tmp_path / "kb.db"
+    shutil.copy(built_db, db)
+    connection = sqlite3.connect(db)
+    claim_id = connection.execute("SELECT id FROM claims LIMIT 1").fetchone()[0]
+    connection.execute("UPDATE claims SET quote = '</script><script>alert(1)</script>' WHERE id = ?", (claim_id,))
+    connection.commit()
+    connection.close()
+    from conftest import REPO
+    from kb.serve import make_datasette
+
+    page = await make_datasette(db, REPO / "metadata.json").client.get(f"/kb/claims/{claim_id}")
+    assert 'id="kb-claimreview"' in page.text and "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page.text
+    assert "<script>alert(1)" not in page.text
+
+
+async def test_studies_table_menu_links_to_the_downloads(datasette):
+    page = await datasette.client.get("/kb/studies")
+    for extension in BIBLIOGRAPHY_FORMATS:
+        assert f'href="/-/export/studies.{extension}"' in page.text
