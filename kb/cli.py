@@ -224,5 +224,23 @@ def release(data_dir, out_dir, version, previous, timestamp, site_url):
                f"{result.counts.get('studies', 0)} studies.")
 
 
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@DATA_OPTION
+def publish(folder: Path, data_dir: Path):
+    """Write a deployable site into FOLDER (a new folder): the immutable kb.db, its inspect file, metadata,
+    templates, plugins, static files, pinned requirements and a Dockerfile that serves it read-only."""
+    from kb.publish import PublishError, publish as publish_site
+
+    try:
+        publish_site(folder, data_dir)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Published the site in {folder}; serve it with: cd {folder} && docker build -t kb-site . && docker run -p 8001:8001 kb-site")
+
+
 if __name__ == "__main__":
     cli()
