@@ -189,7 +189,7 @@ def release(data_dir: Path = DEFAULT_DATA_DIR, out_dir: Path = DEFAULT_OUT, vers
     out_dir = Path(out_dir)
     if previous is not None and not (Path(previous) / MANIFEST).is_file():
         raise ReleaseError(f"{previous} is not a release folder (it has no {MANIFEST})")
-    previous = Path(previous) if previous is not None else (releases(out_dir)[-1] if releases(out_dir) else None)
+    previous = Path(previous) if previous is not None else next(reversed(releases(out_dir)), None)
     version = version or next_version(previous)
     version_key(version)
     target = out_dir / version

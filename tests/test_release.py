@@ -209,3 +209,21 @@ def test_cli_release(data_copy, tmp_path):
     assert "Released 1.0.0" in result.output and (tmp_path / "1.0.0" / "kb.db").is_file()
     result = runner.invoke(cli, ["release", "--data", str(data_copy), "--out", str(tmp_path), "--version", "2.x"])
     assert result.exit_code == 1 and "is not X.Y.Z" in result.output
+
+
+def test_an_empty_vocabulary_value_is_allowed_where_the_model_has_a_default(monkeypatch):
+    """A NOT NULL vocabulary column with a default '' (a certainty left empty when nothing is counted)."""
+    from pydantic.fields import FieldInfo
+    from sqlalchemy import Column, ForeignKey, MetaData, String, Table
+
+    from kb.exports import datapackage
+
+    metadata = MetaData()
+    Table("certainty_levels", metadata, Column("value", String, primary_key=True))
+    table = Table("claim_summary", metadata, Column("certainty", String, ForeignKey("certainty_levels.value"), nullable=False))
+    model = type("Model", (), {"model_fields": {"certainty": FieldInfo(default="", description="Certainty.")}})
+    monkeypatch.setitem(datapackage.MODELS, "claim_summary", model)
+    descriptor = datapackage.field_descriptor("claim_summary", table.c.certainty)
+    assert descriptor["constraints"] == {"enum": vocab.CERTAINTY_LEVELS.values()} and "missingValues" not in descriptor
+    monkeypatch.setitem(datapackage.MODELS, "claim_summary", type("Model", (), {"model_fields": {"certainty": FieldInfo(description="C.")}}))
+    assert datapackage.field_descriptor("claim_summary", table.c.certainty)["constraints"]["required"] is True

@@ -9,7 +9,8 @@ Each table's Table Schema is generated from its model: the column's type,
 its description, ``required`` for NOT NULL columns (an empty string is then a
 value, not a missing one), the primary key, the foreign keys, and for a column
 that refers to a vocabulary's lookup table the vocabulary's values as an
-``enum``.  Rows are sorted by primary key and written with fixed formatting,
+``enum`` (there an empty string means no value, allowed where the model gives
+the column a default).  Rows are sorted by primary key and written with fixed formatting,
 so the same database always gives the same bytes.
 
 Each resource names its status column in ``statusField`` (the claim's verdict
@@ -92,13 +93,16 @@ def field_descriptor(name: str, column) -> dict:
     descriptor = {"name": column.name, "type": field_type(column),
                   "description": " ".join(((info.description if info else "") or "").split())}
     constraints = {}
-    if not column.nullable:
+    vocabulary = next((VOCABULARIES[fk.column.table.name] for fk in column.foreign_keys
+                       if fk.column.table.name in VOCABULARIES and fk.column.name == "value"), None)
+    if vocabulary is not None:
+        constraints["enum"] = vocabulary.values()
+        if not column.nullable and (info is None or info.is_required()):
+            constraints["required"] = True  # '' is never a vocabulary value: where the model allows it, it means none
+    elif not column.nullable:
         constraints["required"] = True
         if descriptor["type"] == "string":
             descriptor["missingValues"] = []  # '' is a value of a NOT NULL text column
-    for fk in column.foreign_keys:
-        if fk.column.table.name in VOCABULARIES and fk.column.name == "value":
-            constraints["enum"] = VOCABULARIES[fk.column.table.name].values()
     if constraints:
         descriptor["constraints"] = constraints
     return descriptor
