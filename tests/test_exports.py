@@ -14,8 +14,10 @@ import re
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 from pyld import jsonld
 
+from kb.cli import cli
 from kb.datafiles import data_fingerprint
 from kb.exports import bibtex, claimreview
 from kb.exports.citations import Bibliography, Citation, bibliography, citation, parse_authors
@@ -57,6 +59,9 @@ def test_loading_an_export_back_changes_nothing(extension, conn, data_copy, tmp_
     assert file_load.format == LOADER_FORMAT[extension]
     assert file_load.n_read == len(entries.citations) and file_load.count("unchanged") == len(entries.citations)
     assert [o.study_id for o in file_load.outcomes] == [c.id for c in entries.citations]  # each matched its own study
+    result = CliRunner().invoke(cli, ["load", str(path), "--data", str(data_copy), "--no-build"])
+    assert result.exit_code == 0 and "Nothing changed" in result.output, result.output
+    assert data_fingerprint(data_copy) == before
 
 
 @pytest.mark.parametrize("extension", list(BIBLIOGRAPHY_FORMATS))
