@@ -93,6 +93,7 @@ def test_bundle_serves_every_page_type(bundle, site):
     rows = json.loads(get(f"{site}/kb/evidence_for_claim.json?claim_id={claim}&_shape=array"))
     assert rows and {r["claim_id"] for r in rows} == {claim}
     assert get(site + "/-/export/studies.ris").startswith("1.\nTY  - ")
+    assert "kb-" in get(site + "/static/kb.css")
 
 
 def test_the_database_is_served_immutable(site):
