@@ -17,6 +17,7 @@ added since the previous release is compared too, without a change here.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,11 @@ def claim_column(name: str, release: Release) -> str | None:
     return next((c for c, target in release.references.get(name, {}).items() if target == CLAIMS), None)
 
 
+def key_label(columns: list[str], left_out: str, fallback: str, key: tuple) -> str:
+    """A row's key without the column every listed row shares ('imprecision' for a claim's domain)."""
+    return " / ".join(str(v) for c, v in zip(columns, key) if c != left_out) or fallback
+
+
 def claim_reasons(claim_id: str, old: Release, new: Release, diffs: dict[str, TableDiff]) -> list[str]:
     """Why a claim moved: the changed rows of every table that refers to it, and its new rationale."""
     lines = []
@@ -110,11 +116,9 @@ def claim_reasons(claim_id: str, old: Release, new: Release, diffs: dict[str, Ta
             continue
         keys = new.keys.get(name) or old.keys[name]
         rows = {**old.rows.get(name, {}), **new.rows.get(name, {})}
-        mine = lambda key: rows[key].get(column) == claim_id  # noqa: E731
-        own = TableDiff([k for k in table_diff.added if mine(k)], [k for k in table_diff.removed if mine(k)],
-                        {k: c for k, c in table_diff.changed.items() if mine(k)})
-        label = lambda key: " / ".join(str(v) for c, v in zip(keys, key) if c != column) or claim_id  # noqa: E731
-        lines += row_lines(name, own, label, prefix=f"  - {name} ")
+        own = TableDiff(*([k for k in found if rows[k].get(column) == claim_id] for found in (table_diff.added, table_diff.removed)),
+                        {k: c for k, c in table_diff.changed.items() if rows[k].get(column) == claim_id})
+        lines += row_lines(name, own, functools.partial(key_label, keys, column, claim_id), prefix=f"  - {name} ")
     rationale = new.rows[CLAIM_SUMMARY][(claim_id,)].get("rationale")
     if rationale:
         lines.append(f"  - rationale now: {show(rationale)}")
