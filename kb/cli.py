@@ -192,10 +192,55 @@ def check(file, data_dir, db_path, output_format, min_score):
               help="Write here instead of the repository's metadata.json.")
 def metadata(output: Path | None):
     """Regenerate metadata.json (Datasette's), docs/columns.md and docs/grading.md from the code."""
-    from kb.publish import METADATA_PATH, write_metadata
+    from kb.metadata import METADATA_PATH, write_metadata
 
     path = write_metadata(output or METADATA_PATH)
     click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("releases"), show_default=True,
+              help="Folder of releases; this one goes into OUT/VERSION.")
+@click.option("--version", "version", default=None, help="Version X.Y.Z (default: the patch after the latest release in --out, or 1.0.0).")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Release folder the CHANGELOG compares with (default: the latest release in --out).")
+@click.option("--timestamp", default=None, help="Release time, ISO 8601 (default: SOURCE_DATE_EPOCH, else now); the only clock a release records.")
+@click.option("--site-url", default="", help="Address of the published site, for the claim reviews' links (optional).")
+def release(data_dir, out_dir, version, previous, timestamp, site_url):
+    """Build a versioned, reproducible release: tables as CSV and JSON with a data package, kb.db,
+    ClaimReview, RIS/BibTeX/CSL-JSON, a CHANGELOG against the previous release, and SHA-256 checksums."""
+    from kb.release import ReleaseError, release as make_release
+
+    try:
+        result = make_release(data_dir, out_dir, version, previous, timestamp, site_url)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
+    since = f" (CHANGELOG against {result.previous})" if result.previous else " (first release)"
+    click.echo(f"Released {result.version} in {result.path}{since}: {result.counts.get('claims', 0)} claims, "
+               f"{result.counts.get('studies', 0)} studies.")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@DATA_OPTION
+def publish(folder: Path, data_dir: Path):
+    """Write a deployable site into FOLDER (a new folder): the immutable kb.db, its inspect file, metadata,
+    templates, plugins, static files, pinned requirements and a Dockerfile that serves it read-only."""
+    from kb.publish import PublishError, publish as publish_site
+
+    try:
+        publish_site(folder, data_dir)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Published the site in {folder}; serve it with: cd {folder} && docker build -t kb-site . && docker run -p 8001:8001 kb-site")
+
 
 if __name__ == "__main__":
     cli()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from datasette.app import Datasette
 
-from kb.publish import DATABASE, METADATA_PATH, SETTINGS
+from kb.metadata import DATABASE, METADATA_PATH, SETTINGS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"

@@ -58,3 +58,12 @@ def edit_row(data_dir: Path, file: str, index: int, **changes) -> None:
     rows = read_csv(path)
     rows[index].update(changes)
     write_csv(path, rows)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface, for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

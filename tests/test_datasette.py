@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from kb.publish import (
+from kb.metadata import (
     COLUMNS_DOC_PATH, GRADING_DOC_PATH, QUERIES, SETTINGS, columns_markdown, grading_markdown, metadata_json,
 )
 from kb.serve import make_datasette
