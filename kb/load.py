@@ -33,7 +33,8 @@ from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
-    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, normalised_title, tidy,
+    type_as_reported, warnings_for,
 )
 from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
@@ -190,10 +191,10 @@ def study_row(record: StudyRecord, study_id: str, load_id: str) -> StudyRow:
         id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
         journal=sys.intern(record.journal), year=sys.intern(record.year), volume=sys.intern(record.volume),
         issue=sys.intern(record.issue), pages=record.pages, doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
-        design_as_reported="", design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
+        design_as_reported=type_as_reported(record), design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
         n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
         risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
-        verification=Verification.UNVERIFIED, url="", abstract=record.abstract,
+        verification=Verification.UNVERIFIED, url=bookshelf_url(record.accession), abstract=record.abstract,
         added_by_load=load_id, changed_by_load=load_id,
     )
 
@@ -335,7 +336,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
                 parsed.problems += check_link(spec, claims)
             for field_name, message in parsed.problems:
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            for field_name, message in warnings_for(parsed.record):
+            for field_name, message in parsed.warnings + warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             file_load.n_read += 1
             yield parsed
