@@ -172,15 +172,19 @@ def check(file, data_dir, db_path, output_format, min_score):
 
     Reports, in article order, the sentences that make known claims (with offsets, match score,
     direction, verdict, certainty and the strongest sources), overstatement flags, and sentences
-    that look like health claims but match nothing (candidates for curation). Builds the
-    database first if data/ changed.
+    that look like health claims but match nothing (candidates for curation). When data/
+    changed since the last build, checks against a private build of it: the database a
+    running `kb serve` shows is never rebuilt by a check.
     """
-    from kb.check import RENDERERS, CheckInputError, Matcher, check_bytes
+    from kb.check import RENDERERS, CheckInputError, check_bytes, current_matcher
 
-    if not is_up_to_date(data_dir, db_path):
-        _build(data_dir, db_path)
     try:
-        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=getattr(file, "name", "<stdin>"))
+        matcher = current_matcher(data_dir, db_path)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    try:
+        report = check_bytes(file.read(), matcher, min_score, source=getattr(file, "name", "<stdin>"))
     except CheckInputError as error:
         click.echo(f"kb check: {error}", err=True)
         sys.exit(1)
