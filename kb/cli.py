@@ -140,6 +140,9 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
 
 def _print_report(report) -> None:
     for file_load in report.files:
+        if file_load.same_as:
+            click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
+            continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
                    f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
@@ -157,6 +160,50 @@ def _print_report(report) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
+
+
+@cli.command()
+@DATA_OPTION
+def loads(data_dir: Path):
+    """List the loads, oldest first: id, when, file, format, and what each added, merged and rejected."""
+    from kb.loads import list_loads
+
+    rows = list_loads(data_dir)
+    if not rows:
+        click.echo(f"No loads in {data_dir}/loads.csv yet.")
+    for row in rows:
+        state = f"; undone at {row['undone_at']}" if row["undone_at"] else ""
+        click.echo(f"{row['id']}  {row['started_at']}  {row['file_name']} ({row['format']}): {row['n_added']} added, "
+                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added{state}")
+
+
+@cli.command()
+@click.argument("load_id")
+@DATA_OPTION
+@DB_OPTION
+@click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
+    """Undo load LOAD_ID: remove the studies and links it added, empty the fields it filled in.
+
+    Atomic, and recorded (the load stays in data/loads.csv with its undone_at time). Refused, with
+    every reason, when a later change depends on the load: undo later loads first, or undo the
+    curator's change.
+    """
+    from kb.loads import UnloadRefused, unload as unload_load
+
+    try:
+        report = unload_load(load_id, data_dir, None if no_build else db_path)
+    except UnloadRefused as refused:
+        click.echo(f"Load {refused.load_id} was not undone; nothing was written:", err=True)
+        for reason in refused.reasons:
+            click.echo(f"  {reason}", err=True)
+        sys.exit(1)
+    except DataLocked as error:
+        click.echo(f"{error}; try again when it has finished.", err=True)
+        sys.exit(1)
+    click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
+               f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
+               f"removed {report.rejections_removed} rejection records.")
 
 
 @cli.command()

@@ -36,7 +36,7 @@ from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, normalised_title, tidy,
     type_as_reported, warnings_for,
 )
-from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
+from kb.models import Claim, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
 from kb.vocab import Directness, RiskOfBias, Verification
 
@@ -70,6 +70,7 @@ class FileLoad:
     problems: list[LoadProblem] = field(default_factory=list)
     warnings: list[LoadProblem] = field(default_factory=list)
     links_added: int = 0
+    same_as: str = ""  # the file of this command with the same bytes (SHA-256): this copy is skipped
 
     def count(self, action: str) -> int:
         return self.counts[action]
@@ -212,6 +213,9 @@ class KnowledgeBase:
         self.links = read_table(data_dir, ClaimEvidence).records()
         self.loads = read_table(data_dir, Load).records()
         self.rejections = read_table(data_dir, LoadRejection).records()
+        self.fills = read_table(data_dir, LoadFill).records()
+        self.fill_keys = {(f["load_id"], f["study_id"], f["field"]) for f in self.fills}
+        self.added_by: dict[str, str] = {}  # study id -> the load of this command that added it
         self.claims = {c["id"] for c in read_table(data_dir, Claim).records()}
         self.verified = {v["study_id"] for v in read_table(data_dir, StudyVerification).records()}
         self.by_id = {s["id"]: s for s in self.studies}
@@ -256,6 +260,7 @@ class KnowledgeBase:
         return self.index.get(key[0]) if key else None
 
     def add(self, row: dict) -> None:
+        self.added_by[row["id"]] = row["added_by_load"]
         self.studies.append(row)
         self.by_id[row["id"]] = row
         self._index(row)
@@ -274,9 +279,19 @@ class KnowledgeBase:
             study[name] = value
             filled.append(name)
         if filled:
+            if self.added_by.get(study_id) != load_id:  # what undoing the load must put back
+                self.record_fills(study, filled, load_id)
             study["changed_by_load"] = load_id
             self._index(study)
         return filled
+
+    def record_fills(self, study: StudyRow | dict, filled: list[str], load_id: str) -> None:
+        """Record the fields ``load_id`` filled on ``study`` (and its previous changed_by_load), once per load and field."""
+        for name in [*filled, "changed_by_load"]:
+            if (load_id, study["id"], name) not in self.fill_keys:
+                self.fill_keys.add((load_id, study["id"], name))
+                old, new = (study["changed_by_load"], load_id) if name == "changed_by_load" else ("", study[name])
+                self.fills.append(dict(load_id=load_id, study_id=study["id"], field=name, old_value=old, new_value=new))
 
     def add_link(self, spec: LinkSpec, study_id: str, load_id: str) -> bool:
         if (spec.claim_id, study_id) in self.link_keys:
@@ -398,6 +413,13 @@ def check_planned_data(data_dir: Path, planned: dict[type[SQLModel], list[list[s
         raise ValidationError(problems)
 
 
+def commit_planned(data_dir: Path, planned: dict[type[SQLModel], list[list[str]]]) -> None:
+    """Validate data/ as it would be with the ``planned`` files, then write them all at once (call with the data lock held)."""
+    check_planned_data(data_dir, planned)
+    commit_files(data_dir, {model.__data_file__: functools.partial(write_csv, model=model, values=values)
+                            for model, values in planned.items()})
+
+
 def _identity(items: Iterable) -> Iterable:
     return items
 
@@ -415,13 +437,22 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
     with gc_paused(), data_lock(data_dir, timeout=lock_timeout):
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
+        first_with: dict[str, Path] = {}
+        taken = {row["id"] for row in state.loads}  # an undone load keeps its id: the same file again within the second gets '-2'
         for path in map(Path, paths):
             started = datetime.now(timezone.utc)
             sha = file_sha256(path) if path.is_file() else ""
-            file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"),
-                                 load_id=f"{started:%Y%m%dT%H%M%S}-{sha[:8]}")
-            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
+            base = f"{started:%Y%m%dT%H%M%S}-{sha[:8]}"
+            load_id = next(i for i in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 2))) if i not in taken)
+            taken.add(load_id)
+            file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"), load_id=load_id)
             report.files.append(file_load)
+            if sha in first_with:  # the same file twice, or under two names: the second copy adds nothing
+                file_load.same_as = str(first_with[sha])
+                continue
+            if sha:
+                first_with[sha] = path
+            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
         failpoint("load:planned")
         file_level = [p for p in report.problems if p.record == 0]
         if file_level or (report.problems and not skip_invalid):
@@ -429,16 +460,17 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         if dry_run or not report.changed:
             return report
         for file_load in report.files:
+            if file_load.same_as:
+                continue
             state.loads.append(load_row(file_load, command))
             state.rejections += [dict(load_id=file_load.load_id, record=str(p.record), field=p.field, location=p.location, message=p.message)
                                  for p in file_load.problems]
         state.release_indexes()
         planned = {Study: sorted_rows(Study, state.studies, consume=True), ClaimEvidence: sorted_rows(ClaimEvidence, state.links, consume=True),
-                   Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections)}
+                   Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections),
+                   LoadFill: sorted_rows(LoadFill, state.fills)}
         del state
-        check_planned_data(data_dir, planned)
-        commit_files(data_dir, {model.__data_file__: functools.partial(write_csv, model=model, values=values)
-                                for model, values in planned.items()})
+        commit_planned(data_dir, planned)
         report.written = True
         failpoint("load:committed")
         if db_path is not None:

@@ -198,6 +198,7 @@ class Load(SQLModel, table=True):
     n_links_added: int = Field(description="Claim links added.")
     command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
+    undone_at: str = Field(default="", description="UTC time `kb unload` reverted everything the load added and filled in (ISO 8601); empty while the load stands.")
 
 
 class LoadRejection(SQLModel, table=True):
@@ -211,6 +212,19 @@ class LoadRejection(SQLModel, table=True):
     field: str = Field(primary_key=True, description="The field at fault ('' for the whole record).")
     location: str = Field(description="Where the record is in the file (record number, line).")
     message: str = Field(description="What is wrong, in plain words.")
+
+
+class LoadFill(SQLModel, table=True):
+    """Fields a load filled in on studies it did not add, with the values before, so that `kb unload` can revert them exactly."""
+
+    __tablename__ = "load_fills"
+    __data_file__: ClassVar[str] = "load_fills.csv"
+
+    load_id: str = Field(primary_key=True, foreign_key="loads.id", description="The load.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study it filled in.")
+    field: str = Field(primary_key=True, description="The column of studies.csv (changed_by_load included).")
+    old_value: str = Field(default="", description="The value before the load (empty for a filled field: loads only fill empty ones).")
+    new_value: str = Field(default="", description="The value the load wrote; if the field holds anything else now, a later change depends on it.")
 
 
 class ClaimTerm(SQLModel, table=True):
@@ -253,7 +267,7 @@ class BuildInfo(SQLModel, table=True):
 
 
 DATA_MODELS: tuple[type[SQLModel], ...] = (
-    Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, ClaimTerm, OverstatementFlag,
+    Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, LoadFill, ClaimTerm, OverstatementFlag,
 )
 
 

@@ -45,6 +45,7 @@ TABLE_OPTIONS: dict[str, dict] = {
     "figures": {"hidden": True},
     "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
     "load_rejections": {"facets": ["load_id", "field"]},
+    "load_fills": {"facets": ["load_id", "field"]},
     "verdict_rules": {"label_column": "condition"},
 }
 
