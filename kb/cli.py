@@ -207,6 +207,21 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
 
 
 @cli.command()
+@DATA_OPTION
+@DB_OPTION
+def diff(data_dir: Path, db_path: Path):
+    """List the claims whose verdict or certainty moved in the latest build, and why (links, studies, overrides)."""
+    from kb.history import latest_changes, render_changes
+
+    if not db_path.exists():
+        click.echo(f"{db_path} does not exist yet: run kb build.", err=True)
+        sys.exit(1)
+    if not is_up_to_date(data_dir, db_path):
+        click.echo(f"Note: {db_path} is older than {data_dir}; run kb build to compare the current data.", err=True)
+    click.echo(render_changes(latest_changes(db_path)), nl=False)
+
+
+@cli.command()
 @click.argument("file", type=click.File("rb"))
 @DATA_OPTION
 @DB_OPTION

@@ -319,6 +319,43 @@ class ClaimSummary(SQLModel, table=True):
     rationale: str = Field(description="Two to four sentences: the best evidence, what limits certainty, what the article gets wrong.")
 
 
+class BuildHistory(SQLModel, table=True):
+    """Every build of this database file whose data differed from the build before it (kept beside kb.db in kb-history.sqlite)."""
+
+    __tablename__ = "build_history"
+
+    build: int = Field(primary_key=True, description="Build number, in the order the builds were made.")
+    data_sha256: str = Field(index=True, description="Fingerprint of data/ the build was made from (as in build_info).")
+    built_at: str = Field(description="UTC time of the build (ISO 8601).")
+
+
+class VerdictHistory(SQLModel, table=True):
+    """Each claim's verdict and certainty in each build, so that a verdict's course can be followed over time."""
+
+    __tablename__ = "verdict_history"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    data_sha256: str = Field(description="Fingerprint of data/ the build was made from.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The claim's final verdict in that build.")
+    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build.")
+
+
+class VerdictChange(SQLModel, table=True):
+    """Claims whose verdict or certainty moved from one build to the next, and why: the links, studies and overrides that changed."""
+
+    __tablename__ = "verdict_changes"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build in which it moved.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    previous_build: int = Field(description="The build it is compared with (the one just before).")
+    old_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in the previous build (empty for a new claim).")
+    new_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in this build (empty for a removed claim).")
+    old_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in the previous build.")
+    new_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in this build.")
+    reason: str = Field(description="What changed for this claim: links added, removed or changed, studies whose design, risk of bias or size changed, overrides.")
+
+
 class VerdictRuleRow(SQLModel, table=True):
     """The verdict rules of kb/grading.py, in the order they are tried (first match wins)."""
 
@@ -359,6 +396,7 @@ class Figure(SQLModel, table=True):
 
 ALL_MODELS: tuple[type[SQLModel], ...] = (
     *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, VerdictRuleRow, Figure,
+    BuildHistory, VerdictHistory, VerdictChange,
 )
 """Every table of kb.db (the FTS indexes aside)."""
 
