@@ -187,6 +187,11 @@ class StudyRow:
         return getattr(self, name, default)
 
 
+NOT_YET_ASSESSED = dict(risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
+                        verification=Verification.UNVERIFIED)
+"""What a loaded study says until a curator assesses and verifies it."""
+
+
 def study_row(record: StudyRecord, study_id: str, load_id: str) -> StudyRow:
     return StudyRow(
         id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
@@ -194,8 +199,7 @@ def study_row(record: StudyRecord, study_id: str, load_id: str) -> StudyRow:
         issue=sys.intern(record.issue), pages=record.pages, doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
         design_as_reported=type_as_reported(record), design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
         n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
-        risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
-        verification=Verification.UNVERIFIED, url=bookshelf_url(record.accession), abstract=record.abstract,
+        **NOT_YET_ASSESSED, url=bookshelf_url(record.accession), abstract=record.abstract,
         added_by_load=load_id, changed_by_load=load_id,
     )
 

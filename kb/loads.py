@@ -7,9 +7,9 @@ on studies it did not add are in ``load_fills.csv`` with their values before.
 byte for byte, apart from the load's own row, which stays in ``loads.csv``
 marked ``undone_at`` (the record of the undo).  It runs under the data lock
 and writes through the same atomic commit as a load, and it refuses, naming
-each one, when a later change depends on the load: a curator linked or
-verified a study it added, a later load changed a study it touched, a field it
-filled was edited since.
+each one, when a later change depends on the load: a curator linked,
+verified or assessed a study it added, a later load changed a study it
+touched, a field it filled was edited since.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_lock, gc_paused, read_all, read_table, sorted_rows
-from kb.load import commit_planned
+from kb.load import NOT_YET_ASSESSED, commit_planned
 from kb.models import DATA_MODELS, ClaimEvidence, Load, LoadFill, LoadRejection, Study
 
 CHANGED_BY = "changed_by_load"
@@ -80,6 +80,12 @@ def dependants(load_id: str, tables: dict[str, Table], data_dir: Path) -> list[s
         if changed_by != load_id:
             reasons.append(f"{_where(studies, data_dir, position[study_id])}: study {study_id} was changed by the later "
                            f"load {changed_by or '(a curator)'}; undo that first")
+    for study_id in sorted(added):
+        index = position[study_id]
+        assessed = [name for name, value in NOT_YET_ASSESSED.items() if studies.column(name)[index] != value]
+        if assessed:
+            reasons.append(f"{_where(studies, data_dir, index)}: study {study_id}, which the load added, was assessed by a curator "
+                           f"since ({', '.join(assessed)} changed)")
     for fill in fills:
         index = position.get(fill["study_id"])
         if fill["field"] != CHANGED_BY and index is not None and studies.column(fill["field"])[index] != fill["new_value"]:

@@ -133,3 +133,13 @@ def test_a_file_loaded_again_after_its_undo_gets_a_new_load_id(data_copy):
     unload(first, data_copy)
     second = load([OWN / "small.ris"], data_copy).files[0].load_id
     assert second != first and len(read_csv(data_copy / "loads.csv")) == 2
+
+
+def test_undo_is_refused_when_a_curator_assessed_a_study_the_load_added(data_copy):
+    load_id = load([OWN / "small.ris"], data_copy).files[0].load_id
+    index = [s["id"] for s in read_csv(data_copy / "studies.csv")].index("tester2022")
+    edit_row(data_copy, "studies.csv", index, risk_of_bias="high", risk_of_bias_reason="No blinding (curator).")
+    with pytest.raises(UnloadRefused) as refused:
+        unload(load_id, data_copy)
+    assert refused.value.reasons == [f"studies.csv line {index + 2}: study tester2022, which the load added, was assessed by a "
+                                     "curator since (risk_of_bias, risk_of_bias_reason changed)"]
