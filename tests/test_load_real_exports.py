@@ -11,7 +11,8 @@ from kb.cli import cli
 from kb.load import load
 from kb.loaders import pubmed_xml
 from kb.loaders.records import clean_doi
-from tests.conftest import read_csv
+from kb.serve import make_datasette
+from tests.conftest import REPO, read_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"
 
@@ -83,3 +84,11 @@ def test_web_pages_from_ris_and_csl_json_warn_when_author_or_date_is_missing(dat
     assert report.written and report.files[0].count("added") == 1
     assert {(w.field, w.message.split(":")[0]) for w in report.files[0].warnings} == {
         ("authors", "a web page with no author"), ("year", "a web page with no date")}
+
+
+async def test_a_loaded_book_chapter_page_links_its_bookshelf_page_as_not_verified(data_copy, tmp_path):
+    db = tmp_path / "kb.db"
+    load([OWN / "pubmed_books.xml"], data_copy, db)
+    page = (await make_datasette(db, REPO / "metadata.json").client.get("/kb/studies/chapterly2024")).text
+    assert 'href="https://www.ncbi.nlm.nih.gov/books/NBK000000/"' in page
+    assert "source record (not verified)" in page and "verified record<" not in page
