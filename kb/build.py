@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class BuildResult:
     db_path: Path
     data_sha256: str
     counts: dict[str, int]
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty moved since the last build
 
 
 def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[str, list]:
@@ -267,7 +268,7 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
         history.commit(update)
     finally:
         temporary.unlink(missing_ok=True)
-    return BuildResult(db_path, fingerprint, counts)
+    return BuildResult(db_path, fingerprint, counts, [change["claim_id"] for change in update.changes])
 
 
 def built_fingerprint(db_path: Path) -> str | None:

@@ -68,6 +68,9 @@ def _build(data_dir: Path, db_path: Path) -> None:
         sys.exit(1)
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     click.echo(f"Built {result.db_path} from {data_dir}: {counts}.")
+    if result.moved:
+        click.echo(f"{len(result.moved)} claim(s) whose verdict or certainty moved since the last build: "
+                   f"{', '.join(result.moved)} (kb diff says why).")
 
 
 @cli.command()

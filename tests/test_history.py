@@ -72,7 +72,8 @@ def test_kb_diff_prints_the_claims_that_moved_and_why(data_copy, tmp_path):
     turn_support_into_refutation(data_copy)
     stale = runner.invoke(cli, ["diff", "--data", str(data_copy), "--db", str(db)])
     assert "older than" in stale.output
-    build(data_copy, db)
+    built = runner.invoke(cli, ["build", "--data", str(data_copy), "--db", str(db)])
+    assert f"1 claim(s) whose verdict or certainty moved since the last build: {CLAIM} (kb diff says why)" in built.output
     result = runner.invoke(cli, ["diff", "--data", str(data_copy), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "Build 2" in result.output and "against build 1: 1 claim(s)" in result.output
