@@ -68,9 +68,7 @@ def _build(data_dir: Path, db_path: Path) -> None:
         sys.exit(1)
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     click.echo(f"Built {result.db_path} from {data_dir}: {counts}.")
-    if result.moved:
-        click.echo(f"{len(result.moved)} claim(s) whose verdict or certainty moved since the last build: "
-                   f"{', '.join(result.moved)} (kb diff says why).")
+    _print_moved(result.moved)
 
 
 @cli.command()
@@ -163,6 +161,12 @@ def _print_report(report) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
+    _print_moved(report.moved)
+
+
+def _print_moved(moved: list[str]) -> None:
+    if moved:
+        click.echo(f"{len(moved)} claim(s) whose verdict or certainty moved since the last build: {', '.join(moved)} (kb diff says why).")
 
 
 @cli.command()

@@ -210,7 +210,8 @@ def render_changes(found: Changes) -> str:
     lines = [f"Build {found.build} ({found.built_at}) against build {found.previous_build}: "
              f"{len(found.changes)} claim(s) whose verdict or certainty moved."]
     for change in found.changes:
-        lines.append(f"{change['claim_id']}: verdict {_shown(change['old_verdict'])} → {_shown(change['new_verdict'])}, "
-                     f"certainty {_shown(change['old_certainty'])} → {_shown(change['new_certainty'])}")
+        moves = [f"{name} {_shown(change['old_' + name])} → {_shown(change['new_' + name])}" if change["old_" + name] != change["new_" + name]
+                 else f"{name} {_shown(change['new_' + name])} (unchanged)" for name in ("verdict", "certainty")]
+        lines.append(f"{change['claim_id']}: {', '.join(moves)}")
         lines.append(f"  why: {change['reason']}")
     return "\n".join(lines) + "\n"

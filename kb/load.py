@@ -91,6 +91,7 @@ class LoadReport:
     files: list[FileLoad]
     written: bool = False
     dry_run: bool = False
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty the rebuild moved
 
     @property
     def problems(self) -> list[LoadProblem]:
@@ -478,7 +479,7 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         report.written = True
         failpoint("load:committed")
         if db_path is not None:
-            build_locked(data_dir, Path(db_path))
+            report.moved = build_locked(data_dir, Path(db_path)).moved
     return report
 
 

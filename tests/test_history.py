@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -12,6 +14,8 @@ from kb.datafiles import data_fingerprint
 from kb.history import history_path, reason
 from kb.serve import make_datasette
 from tests.conftest import REPO, read_csv, write_csv
+
+OWN = Path(__file__).parent / "fixtures" / "exports"
 
 CLAIM = "acne-scar-reduction"
 
@@ -109,3 +113,16 @@ def test_reason_names_links_added_removed_and_changed_studies():
     new = {"a": ("supports", "direct", 4, "case_series", "low", 100), "c": ("refutes", "direct", 3, "rct", "high", 50)}
     assert reason(old, new, (None, None), (None, None)) == (
         "link added: c (refutes, rating 3); link removed: b; a: study design rct → case series")
+
+
+def test_kb_load_names_the_claims_its_rebuild_moved(data_copy, tmp_path):
+    db = tmp_path / "kb.db"
+    build(data_copy, db)
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", "--data", str(data_copy), "--db", str(db), str(OWN / "studies.csv"), "--claim", "infection-risk",
+                                 "--stance", "refutes", "--rating", "5", "--note", "Synthetic test link."])
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 claim(s) whose verdict or certainty moved since the last build: infection-risk" in loaded.output
+    diff = runner.invoke(cli, ["diff", "--data", str(data_copy), "--db", str(db)]).output
+    assert re.search(r"infection-risk: verdict [a-z ]+ → [a-z ]+, certainty [a-z ]+ (→ [a-z ]+|\(unchanged\))", diff)
+    assert "why: link added: cohort2023 (refutes, rating 5); link added: tester2024 (refutes, rating 5)" in diff
