@@ -211,6 +211,7 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
     click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
                f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
                f"removed {report.rejections_removed} rejection records.")
+    _print_moved(report.moved)
 
 
 @cli.command()

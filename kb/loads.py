@@ -14,7 +14,7 @@ touched, a field it filled was edited since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,6 +45,7 @@ class UnloadReport:
     links_removed: int
     fields_restored: int
     rejections_removed: int
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty the rebuild moved
 
 
 def list_loads(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, str]]:
@@ -135,5 +136,5 @@ def unload(load_id: str, data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None
         del tables
         commit_planned(data_dir, planned)
         if db_path is not None:
-            build_locked(data_dir, Path(db_path))
+            report.moved = build_locked(data_dir, Path(db_path)).moved
     return report

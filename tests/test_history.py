@@ -115,7 +115,7 @@ def test_reason_names_links_added_removed_and_changed_studies():
         "link added: c (refutes, rating 3); link removed: b; a: study design rct → case series")
 
 
-def test_kb_load_names_the_claims_its_rebuild_moved(data_copy, tmp_path):
+def test_kb_load_and_kb_unload_name_the_claims_their_rebuild_moved(data_copy, tmp_path):
     db = tmp_path / "kb.db"
     build(data_copy, db)
     runner = CliRunner()
@@ -126,3 +126,7 @@ def test_kb_load_names_the_claims_its_rebuild_moved(data_copy, tmp_path):
     diff = runner.invoke(cli, ["diff", "--data", str(data_copy), "--db", str(db)]).output
     assert re.search(r"infection-risk: verdict [a-z ]+ → [a-z ]+, certainty [a-z ]+ (→ [a-z ]+|\(unchanged\))", diff)
     assert "why: link added: cohort2023 (refutes, rating 5); link added: tester2024 (refutes, rating 5)" in diff
+    load_id = read_csv(data_copy / "loads.csv")[0]["id"]
+    undone = runner.invoke(cli, ["unload", load_id, "--data", str(data_copy), "--db", str(db)])
+    assert "1 claim(s) whose verdict or certainty moved since the last build: infection-risk" in undone.output
+    assert "link removed: cohort2023; link removed: tester2024" in runner.invoke(cli, ["diff", "--data", str(data_copy), "--db", str(db)]).output
