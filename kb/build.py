@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel, create_engine
 
 import kb
-from kb import grading, vocab
+from kb import grading, history, vocab
 from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities
 from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
@@ -48,6 +48,7 @@ class BuildResult:
     db_path: Path
     data_sha256: str
     counts: dict[str, int]
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty moved since the last build
 
 
 def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[str, list]:
@@ -166,14 +167,21 @@ def create_indexes(conn: sqlite3.Connection, engine) -> None:
             conn.execute(str(CreateIndex(index).compile(engine)))
 
 
-def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerprint: str) -> dict[str, int]:
-    """Write every table of a fresh database at ``path`` from validated ``tables``."""
+def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerprint: str,
+                   history_of: Path) -> tuple[dict[str, int], history.HistoryUpdate]:
+    """Write every table of a fresh database at ``path`` from validated ``tables``, with the verdict history of ``history_of``.
+
+    Returns the row counts and this build's part of the history, to be committed once the database is in place.
+    """
     engine = create_engine(f"sqlite:///{path}")  # compiles the schema's DDL; the rows go in through sqlite3
     columns = {name: table_columns(t) for name, t in tables.items()}
     add_article_texts(columns["articles"], data_dir)
     add_study_derivations(columns["studies"], columns["study_verifications"])
     add_link_statuses(columns["claim_evidence"], columns["studies"])
     graded = grade_columns(columns)
+    built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    update = history.plan(history_of, fingerprint, built_at, graded.summaries, history.claim_evidence_facts(columns["claim_evidence"], columns["studies"]),
+                          history.claim_overrides(columns["claims"]))
     conn = sqlite3.connect(path)
     try:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -195,15 +203,16 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
             create_fts(conn)
             create_indexes(conn, engine)
             insert_rows(conn, BuildInfo, [dict(
-                id=1, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), data_sha256=fingerprint,
+                id=1, built_at=built_at, data_sha256=fingerprint,
                 kb_version=kb.__version__, n_claims=counts["claims"], n_studies=counts["studies"],
                 n_links=counts["claim_evidence"])])
+        history.copy_into(conn, update)
     finally:
         conn.close()
         engine.dispose()
     with open(path, "rb+") as handle:  # durable before it is renamed into place
         os.fsync(handle.fileno())
-    return counts
+    return counts, update
 
 
 def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> BuildResult:
@@ -229,12 +238,13 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
-        counts = write_database(temporary, data_dir, tables, fingerprint)
+        counts, update = write_database(temporary, data_dir, tables, fingerprint, db_path)
         failpoint("build:database-written")
         os.replace(temporary, db_path)
+        history.commit(update)
     finally:
         temporary.unlink(missing_ok=True)
-    return BuildResult(db_path, fingerprint, counts)
+    return BuildResult(db_path, fingerprint, counts, [change["claim_id"] for change in update.changes])
 
 
 def built_fingerprint(db_path: Path) -> str | None:

@@ -68,6 +68,7 @@ def _build(data_dir: Path, db_path: Path) -> None:
         sys.exit(1)
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     click.echo(f"Built {result.db_path} from {data_dir}: {counts}.")
+    _print_moved(result.moved)
 
 
 @cli.command()
@@ -140,6 +141,9 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
 
 def _print_report(report) -> None:
     for file_load in report.files:
+        if file_load.same_as:
+            click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
+            continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
                    f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
@@ -157,6 +161,72 @@ def _print_report(report) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
+    _print_moved(report.moved)
+
+
+def _print_moved(moved: list[str]) -> None:
+    if moved:
+        click.echo(f"{len(moved)} claim(s) whose verdict or certainty moved since the last build: {', '.join(moved)} (kb diff says why).")
+
+
+@cli.command()
+@DATA_OPTION
+def loads(data_dir: Path):
+    """List the loads, oldest first: id, when, file, format, and what each added, merged and rejected."""
+    from kb.loads import list_loads
+
+    rows = list_loads(data_dir)
+    if not rows:
+        click.echo(f"No loads in {data_dir}/loads.csv yet.")
+    for row in rows:
+        state = f"; undone at {row['undone_at']}" if row["undone_at"] else ""
+        click.echo(f"{row['id']}  {row['started_at']}  {row['file_name']} ({row['format']}): {row['n_added']} added, "
+                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added{state}")
+
+
+@cli.command()
+@click.argument("load_id")
+@DATA_OPTION
+@DB_OPTION
+@click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
+    """Undo load LOAD_ID: remove the studies and links it added, empty the fields it filled in.
+
+    Atomic, and recorded (the load stays in data/loads.csv with its undone_at time). Refused, with
+    every reason, when a later change depends on the load: undo later loads first, or undo the
+    curator's change.
+    """
+    from kb.loads import UnloadRefused, unload as unload_load
+
+    try:
+        report = unload_load(load_id, data_dir, None if no_build else db_path)
+    except UnloadRefused as refused:
+        click.echo(f"Load {refused.load_id} was not undone; nothing was written:", err=True)
+        for reason in refused.reasons:
+            click.echo(f"  {reason}", err=True)
+        sys.exit(1)
+    except DataLocked as error:
+        click.echo(f"{error}; try again when it has finished.", err=True)
+        sys.exit(1)
+    click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
+               f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
+               f"removed {report.rejections_removed} rejection records.")
+    _print_moved(report.moved)
+
+
+@cli.command()
+@DATA_OPTION
+@DB_OPTION
+def diff(data_dir: Path, db_path: Path):
+    """List the claims whose verdict or certainty moved in the latest build, and why (links, studies, overrides)."""
+    from kb.history import latest_changes, render_changes
+
+    if not db_path.exists():
+        click.echo(f"{db_path} does not exist yet: run kb build.", err=True)
+        sys.exit(1)
+    if not is_up_to_date(data_dir, db_path):
+        click.echo(f"Note: {db_path} is older than {data_dir}; run kb build to compare the current data.", err=True)
+    click.echo(render_changes(latest_changes(db_path)), nl=False)
 
 
 @cli.command()
@@ -172,15 +242,19 @@ def check(file, data_dir, db_path, output_format, min_score):
 
     Reports, in article order, the sentences that make known claims (with offsets, match score,
     direction, verdict, certainty and the strongest sources), overstatement flags, and sentences
-    that look like health claims but match nothing (candidates for curation). Builds the
-    database first if data/ changed.
+    that look like health claims but match nothing (candidates for curation). When data/
+    changed since the last build, checks against a private build of it: the database a
+    running `kb serve` shows is never rebuilt by a check.
     """
-    from kb.check import RENDERERS, CheckInputError, Matcher, check_bytes
+    from kb.check import RENDERERS, CheckInputError, check_bytes, current_matcher
 
-    if not is_up_to_date(data_dir, db_path):
-        _build(data_dir, db_path)
     try:
-        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=getattr(file, "name", "<stdin>"))
+        matcher = current_matcher(data_dir, db_path)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    try:
+        report = check_bytes(file.read(), matcher, min_score, source=getattr(file, "name", "<stdin>"))
     except CheckInputError as error:
         click.echo(f"kb check: {error}", err=True)
         sys.exit(1)

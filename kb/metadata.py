@@ -47,7 +47,10 @@ TABLE_OPTIONS: dict[str, dict] = {
     "figures": {"hidden": True},
     "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
     "load_rejections": {"facets": ["load_id", "field"]},
+    "load_fills": {"facets": ["load_id", "field"]},
     "verdict_rules": {"label_column": "condition"},
+    "verdict_changes": {"facets": ["build", "new_verdict"], "sortable_columns": ["build", "claim_id"]},
+    "verdict_history": {"facets": ["build", "verdict", "certainty"]},
 }
 
 LINKS = """
@@ -118,6 +121,15 @@ QUERIES: dict[str, dict] = {
     UNION ALL
     SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
     FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id""",
+    },
+    "what_changed": {
+        "title": "What changed in the latest build",
+        "description": "Claims whose verdict or certainty moved since the build before, from what to what, and why: the links added, removed or changed, the studies whose design, risk of bias or size changed, the overrides (`kb diff` prints the same). The full record is in verdict_changes and verdict_history.",
+        "sql": """SELECT vc.claim_id, vc.old_verdict, vc.new_verdict, vc.old_certainty, vc.new_certainty, vc.reason,
+           vc.previous_build, b.build, b.built_at, b.data_sha256
+    FROM build_history b JOIN verdict_changes vc ON vc.build = b.build
+    WHERE b.build = (SELECT max(build) FROM build_history)
+    ORDER BY vc.claim_id""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

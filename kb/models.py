@@ -269,6 +269,7 @@ class Load(SQLModel, table=True):
     n_links_added: int = Field(description="Claim links added.")
     command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
+    undone_at: str = Field(default="", description="UTC time `kb unload` reverted everything the load added and filled in (ISO 8601); empty while the load stands.")
 
 
 class LoadRejection(SQLModel, table=True):
@@ -282,6 +283,19 @@ class LoadRejection(SQLModel, table=True):
     field: str = Field(primary_key=True, description="The field at fault ('' for the whole record).")
     location: str = Field(description="Where the record is in the file (record number, line).")
     message: str = Field(description="What is wrong, in plain words.")
+
+
+class LoadFill(SQLModel, table=True):
+    """Fields a load filled in on studies it did not add, with the values before, so that `kb unload` can revert them exactly."""
+
+    __tablename__ = "load_fills"
+    __data_file__: ClassVar[str] = "load_fills.csv"
+
+    load_id: str = Field(primary_key=True, foreign_key="loads.id", description="The load.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study it filled in.")
+    field: str = Field(primary_key=True, description="The column of studies.csv (changed_by_load included).")
+    old_value: str = Field(default="", description="The value before the load (empty for a filled field: loads only fill empty ones).")
+    new_value: str = Field(default="", description="The value the load wrote; if the field holds anything else now, a later change depends on it.")
 
 
 class ClaimTerm(SQLModel, table=True):
@@ -325,7 +339,7 @@ class BuildInfo(SQLModel, table=True):
 
 DATA_MODELS: tuple[type[SQLModel], ...] = (
     Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, StudyBiasDomain,
-    Outcome, OutcomeClaim, ClaimTerm, OverstatementFlag,
+    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag,
 )
 
 
@@ -419,6 +433,43 @@ class ClaimFinding(SQLModel, table=True):
     figure: str = Field(default="", description="Forest plot of the row (/-/figures/NAME), where one was drawn.")
 
 
+class BuildHistory(SQLModel, table=True):
+    """Every build of this database file whose data differed from the build before it (kept beside kb.db in kb-history.sqlite)."""
+
+    __tablename__ = "build_history"
+
+    build: int = Field(primary_key=True, description="Build number, in the order the builds were made.")
+    data_sha256: str = Field(index=True, description="Fingerprint of data/ the build was made from (as in build_info).")
+    built_at: str = Field(description="UTC time of the build (ISO 8601).")
+
+
+class VerdictHistory(SQLModel, table=True):
+    """Each claim's verdict and certainty in each build, so that a verdict's course can be followed over time."""
+
+    __tablename__ = "verdict_history"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    data_sha256: str = Field(description="Fingerprint of data/ the build was made from.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The claim's final verdict in that build.")
+    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build.")
+
+
+class VerdictChange(SQLModel, table=True):
+    """Claims whose verdict or certainty moved from one build to the next, and why: the links, studies and overrides that changed."""
+
+    __tablename__ = "verdict_changes"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build in which it moved.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    previous_build: int = Field(description="The build it is compared with (the one just before).")
+    old_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in the previous build (empty for a new claim).")
+    new_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in this build (empty for a removed claim).")
+    old_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in the previous build.")
+    new_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in this build.")
+    reason: str = Field(description="What changed for this claim: links added, removed or changed, studies whose design, risk of bias or size changed, overrides.")
+
+
 class VerdictRuleRow(SQLModel, table=True):
     """The verdict rules of kb/grading.py, in the order they are tried (first match wins)."""
 
@@ -459,7 +510,7 @@ class Figure(SQLModel, table=True):
 
 ALL_MODELS: tuple[type[SQLModel], ...] = (
     *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, ClaimRobustness, ClaimFinding,
-    VerdictRuleRow, Figure,
+    VerdictRuleRow, Figure, BuildHistory, VerdictHistory, VerdictChange,
 )
 """Every table of kb.db (the FTS indexes aside)."""
 

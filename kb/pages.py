@@ -60,7 +60,7 @@ def term(vocabulary: vocab.Vocabulary, value: str | None) -> dict:
 
 
 def external_links(study: dict) -> list[dict]:
-    """Where a reader can check a study: DOI, PubMed, PMC, the verified record."""
+    """Where a reader can check a study: DOI, PubMed, PMC, the verified record (or a loaded study's source page, such as its NCBI Bookshelf page)."""
     links = []
     if study.get("doi"):
         links.append({"label": "DOI", "url": f"https://doi.org/{study['doi']}"})
@@ -69,7 +69,8 @@ def external_links(study: dict) -> list[dict]:
     if study.get("pmcid"):
         links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
     if study.get("url"):
-        links.append({"label": "verified record", "url": study["url"]})
+        verified = study.get("verification") in (vocab.Verification.COMPLETE, vocab.Verification.PARTIAL)
+        links.append({"label": "verified record" if verified else "source record (not verified)", "url": study["url"]})
     return links
 
 
@@ -102,7 +103,7 @@ async def claim_page(db, claim_id: str) -> dict | None:
     domains = await rows(db, "SELECT domain, change, reason FROM claim_certainty WHERE claim_id = :id ORDER BY rowid", {"id": claim_id})
     links = await rows(db, """
         SELECT ce.*, s.title, s.first_author, s.year, s.journal, s.design, s.evidence_level, s.n_participants,
-               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.identity_gaps, s.industry_funded
+               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification, s.identity_gaps, s.industry_funded
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import operator
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,12 +59,22 @@ IDENTIFIER_PATTERNS = {
 }
 
 
-DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", re.I)
+DOI_LABEL = re.compile(r"^doi\s*:?\s*(?=10\.)|^doi:\s*", re.I)
+DOI_IN_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[\w.-]+\.[a-z]{2,}(?::\d+)?/(?:[^?#\s]*?/)??(10\.\d{4,9}(?:/|%2f)[^?#\s]+)", re.I)
+"""A DOI inside any web address: a resolver's ('https://dx.doi.org/10.…', 'doi.org/10.…', 'http://doi.acm.org/10.…')
+or a publisher's ('https://onlinelibrary.wiley.com/doi/full/10.…'); the query string and fragment are not part of it."""
 
 
 def strip_doi_prefix(doi: str) -> str:
-    """A DOI without surrounding spaces, resolver prefix or 'doi:' label (case kept)."""
-    return DOI_PREFIX.sub("", doi.strip()).strip()
+    """A DOI without surrounding spaces, 'doi:' label or the web address around it (case kept; URL escapes decoded).
+
+    One rule for validation, de-duplication and every loader, so that a DOI
+    given in any URL form is read as the DOI rather than rejected.
+    """
+    text = DOI_LABEL.sub("", doi.strip())
+    if (match := DOI_IN_URL.match(text)) is not None:
+        return urllib.parse.unquote(match.group(1)).strip()
+    return text.strip()
 
 
 def normalise_doi(doi: str) -> str:

@@ -16,7 +16,7 @@ from kb.models import DATA_MODELS, data_columns
 from tests.conftest import DATA, edit_row, read_csv
 
 
-def table_dump(path, skip=("build_info",)):
+def table_dump(path, skip=("build_info", "build_history")):
     conn = sqlite3.connect(path)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%_fts%' ORDER BY name")]
     dump = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables if t not in skip}

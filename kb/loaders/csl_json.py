@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, author_name, clean_doi, clean_pmcid, clean_text, year_of
+from kb.loaders.records import WEB_PAGE, FileRejected, ParsedRecord, StudyRecord, author_name, clean_doi, clean_pmcid, clean_text, year_of
+
+WEB_TYPES = {"webpage", "post", "post-weblog"}
+"""CSL item types of web pages."""
 
 
 def load_json(text: str):
@@ -65,4 +68,5 @@ def to_record(item: dict) -> StudyRecord:
         pmid=clean_text(item.get("PMID") or ""),
         pmcid=clean_pmcid(item.get("PMCID") or ""),
         abstract=clean_text(item.get("abstract")),
+        record_type=WEB_PAGE if item.get("type") in WEB_TYPES else "",
     )
