@@ -452,7 +452,7 @@ class VerdictHistory(SQLModel, table=True):
     claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
     data_sha256: str = Field(description="Fingerprint of data/ the build was made from.")
     verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The claim's final verdict in that build.")
-    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build.")
+    certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build (empty when not graded).")
 
 
 class VerdictChange(SQLModel, table=True):
