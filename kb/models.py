@@ -45,6 +45,7 @@ _EXTRA_COLUMN_DOCS = {
     "starting_certainty": "GRADE certainty a body of evidence starts from when this is its best design.",
     "is_review": "1 when the design summarises other studies (reviews), 0 for primary studies.",
     "rank": "Order of the value, higher is stronger or more favourable.",
+    "synonyms": "The words a search expands to, separated by |; a query naming any of them searches for all of them.",
 }
 
 LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}
