@@ -1,0 +1,201 @@
+"""Matching sentences to the knowledge base's claims and overstatement flags.
+
+* A sentence matches a claim when it contains a term of every concept group curated for that claim
+  (``claim_terms``); the score adds how much of the claim's own wording the sentence shares, and a sentence that
+  contains a claim's exact quote scores 1.  A list item may take the groups other than the core concept (group 1)
+  from its heading: under "What it treats", the item "Pitted acne scars" claims that acne scars are treated.
+* Negation of the claim's core concept ("does not cause hyperpigmentation") reverses the direction: the sentence
+  *denies* the claim instead of asserting it; hedges ("may", "can") are noted.
+* A sentence that reports what a named person said ("says Dr. Rao", "according to Dr. Chen", or "She adds"
+  after such a sentence) makes that person's claim: the match records who.
+* Overstatement flags (``overstatement_flags``, curated regular expressions) mark wording that goes beyond the
+  evidence, unless negated in their clause.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kb import vocab
+from kb.check.text import Sentence
+
+NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely)\b|n't\b", re.I)
+HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
+WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = set("""a an and are as at be by can for from has have how if in into is it its may more of on or so such than that the
+their them there these this those to was were which while who will with your you our we it's also been being over after""".split())
+CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|when|so)\b", re.I)
+
+SAYS = r"(?:says|said|explains|explained|notes|noted|adds|added|warns|warned|cautions|cautioned|writes|wrote|stresses)"
+"""Verbs of reporting that may come before the speaker's name ("says Dr. Rao")."""
+SPEECH = rf"(?:{SAYS}|recommends|advises|believes|points out|pointed out|tells|told|agrees|insists)"
+"""Verbs of reporting after the speaker's name ("Dr. Rao recommends")."""
+NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){0,2}"
+TITLED = rf"(?:Dr\.?|Doctor|Prof\.?|Professor|Nurse)\s+{NAME}"
+ROLE = r"(?i:(?:board[- ]certified\s+)?(?:dermatologist|aesthetician|esthetician|plastic surgeon|surgeon|nurse(?: injector)?|" \
+       r"practitioner|skin specialist|skincare expert|expert|founder|director|clinician|therapist|doctor|physician))"
+SPEAKER_PATTERNS = (
+    re.compile(rf"(?P<who>{TITLED})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
+    re.compile(rf"\b(?i:according to)\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
+    re.compile(rf"\b{SAYS}\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
+    re.compile(rf"{ROLE}\s+(?P<who>{NAME})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
+    re.compile(rf"(?P<who>{NAME}),\s+(?:a|an|the)\s+[^,]{{0,60}}?{ROLE}[^,]{{0,40}},\s+(?:also\s+)?{SPEECH}\b"),
+)
+"""Where a sentence names who said it."""
+SUPPORTED = (vocab.Verdict.SUPPORTED, vocab.Verdict.PARTLY_SUPPORTED)
+"""Verdicts for which a denial goes against the evidence."""
+PRONOUN_SPEECH = re.compile(rf"^(?:She|He|They)\s+(?:also\s+)?{SPEECH}\b")
+"""A sentence that goes on reporting the person named in the sentence before."""
+
+
+@dataclass
+class ClaimMatch:
+    claim_id: str
+    statement: str
+    score: float
+    direction: str  # asserts, denies
+    hedged: bool
+    verdict: str
+    verdict_label: str
+    certainty: str
+    certainty_label: str
+    sources: list[dict] = field(default_factory=list)
+    attributed_to: str = ""
+
+    @property
+    def denies_supported(self) -> bool:
+        """The sentence denies a claim the evidence supports (fully or in part): it goes against the evidence."""
+        return self.direction == "denies" and self.verdict in SUPPORTED
+
+
+@dataclass
+class FlagHit:
+    flag_id: str
+    label: str
+    phrase: str
+    why: str
+    claim_id: str
+    verdict_label: str = ""
+
+
+def _term_pattern(terms: str) -> re.Pattern:
+    alternatives = [r"[\s-]*".join(map(re.escape, t.strip().lower().split())) for t in terms.split("|") if t.strip()]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
+
+
+@dataclass
+class ClaimProfile:
+    claim_id: str
+    quote: str
+    statement: str
+    groups: list[re.Pattern]
+    stems: set[str]
+    quote_negated: bool
+    match: ClaimMatch
+
+
+class Matcher:
+    """Everything `kb check` needs from the knowledge base, loaded once from kb.db."""
+
+    def __init__(self, profiles: list[ClaimProfile], flags: list[tuple[str, str, re.Pattern, str, str]]):
+        self.profiles = profiles
+        self.flags = flags
+        self.verdicts = {p.claim_id: p.match.verdict_label for p in profiles}
+
+    @classmethod
+    def from_connection(cls, conn: sqlite3.Connection) -> "Matcher":
+        def query(sql: str):
+            cursor = conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            return cursor.execute(sql)
+
+        groups: dict[str, list[re.Pattern]] = {}
+        for row in query("SELECT claim_id, terms FROM claim_terms ORDER BY claim_id, concept"):
+            groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
+        summaries = [r for r in query("SELECT c.id, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
+                                      "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
+        wanted = {s for r in summaries for s in (r["key_sources"] or "").split(", ")[:2] if s}
+        titles = {r["id"]: (r["title"] or r["id"], r["design"]) for r in query("SELECT id, title, design FROM studies")
+                  if r["id"] in wanted}
+        profiles = []
+        for row in summaries:
+            sources = [s for s in (row["key_sources"] or "").split(", ") if s][:2]
+            match = ClaimMatch(row["id"], row["statement"], 0.0, "asserts", False, row["verdict"],
+                               vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
+                               vocab.CERTAINTY_LEVELS.term(row["certainty"]).label,
+                               [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
+            quote_negated = _core_negated(row["quote"], groups[row["id"]][0])
+            profiles.append(ClaimProfile(row["id"], row["quote"], row["statement"], groups[row["id"]],
+                                         _stems(row["quote"] + " " + row["statement"]), quote_negated, match))
+        flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
+                 for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
+        return cls(profiles, flags)
+
+    @classmethod
+    def from_database(cls, db_path: Path) -> "Matcher":
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return cls.from_connection(conn)
+        finally:
+            conn.close()
+
+    def match_sentence(self, sentence: Sentence, min_score: float, speaker: str = "") -> list[ClaimMatch]:
+        """The claims ``sentence`` makes (a list item with the help of its heading), best first."""
+        matches = []
+        lowered = sentence.text.lower()
+        context = sentence.heading.lower() if sentence.kind == "item" else ""
+        stems = None
+        for profile in self.profiles:
+            if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
+                score = 1.0  # the claim's own words, or a sentence of a quote that spans several
+            else:
+                core, *others = profile.groups
+                if not core.search(lowered) or not all(g.search(lowered) or (context and g.search(context)) for g in others):
+                    continue
+                stems = stems if stems is not None else _stems(sentence.text + " " + context)
+                overlap = len(stems & profile.stems) / max(len(profile.stems), 1)
+                score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
+            if score < min_score:
+                continue
+            negated = _core_negated(sentence.text, profile.groups[0])
+            direction = "asserts" if negated == profile.quote_negated else "denies"
+            matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
+                                         "hedged": bool(HEDGE.search(sentence.text)), "attributed_to": speaker}))
+        return sorted(matches, key=lambda m: (-m.score, m.claim_id))
+
+    def flag_sentence(self, sentence: Sentence) -> list[FlagHit]:
+        hits = []
+        for flag_id, label, pattern, why, claim_id in self.flags:
+            found = pattern.search(sentence.text)
+            if found and not _negated_before(sentence.text, found.start()):
+                hits.append(FlagHit(flag_id, label, found.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
+        return hits
+
+
+def speaker_of(sentence: str, previous_speaker: str = "") -> str:
+    """The named person whose words ``sentence`` reports ("" when none): named in it, or by "She adds" after one."""
+    for pattern in SPEAKER_PATTERNS:
+        found = pattern.search(sentence)
+        if found:
+            return found.group("who").strip()
+    return previous_speaker if previous_speaker and PRONOUN_SPEECH.search(sentence) else ""
+
+
+def _core_negated(text: str, core: re.Pattern) -> bool:
+    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation')."""
+    found = core.search(text.lower())
+    return bool(found) and _negated_before(text, found.start())
+
+
+def _negated_before(text: str, position: int) -> bool:
+    """A negation word between the start of the clause and ``position``."""
+    before = text[:position]
+    starts = [m.end() for m in CLAUSE_START.finditer(before)]
+    return bool(NEGATION.search(before[starts[-1] if starts else 0:]))
