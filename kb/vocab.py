@@ -294,6 +294,10 @@ SEARCH_SYNONYMS = Vocabulary(
     extra_columns=("synonyms",),
 )
 
+PROCEDURE = SEARCH_SYNONYMS.terms[0]
+"""The procedure under all its names: `kb check` reads "collagen induction therapy" or "dermapen" as naming the
+procedure, not as a claim about collagen."""
+
 ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS, SEARCH_SYNONYMS,

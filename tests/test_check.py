@@ -23,6 +23,7 @@ ACCEPTED_RESTATEMENTS = {
     "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment"},
     "Increased collagen production can help": {"collagen-induction"},
     "By stimulating collagen production": {"collagen-induction", "product-absorption"},
+    "2. Risk of Infection": {"hygiene-reduces-infection"},  # "...if proper sterilization techniques are not followed"
 }
 
 FLAG_EXAMPLES = {

@@ -22,7 +22,7 @@ from pathlib import Path
 from kb import vocab
 from kb.check.text import Sentence
 
-NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely)\b|n't\b", re.I)
+NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
 HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = set("""a an and are as at be by can for from has have how if in into is it its may more of on or so such than that the
@@ -84,6 +84,21 @@ class FlagHit:
 def _term_pattern(terms: str) -> re.Pattern:
     alternatives = [r"[\s-]*".join(map(re.escape, t.strip().lower().split())) for t in terms.split("|") if t.strip()]
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I)
+
+
+def _procedure_names(names: str) -> re.Pattern:
+    """Any name of the procedure (longest first, plural allowed), as a whole word."""
+    alternatives = sorted({r"[\s-]*".join(map(re.escape, n.lower().split())) for n in names.split("|")}, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")s?(?![a-z0-9])")
+
+
+PROCEDURE_NAMES = _procedure_names(vocab.PROCEDURE.extra["synonyms"])
+
+
+def matching_text(text: str) -> str:
+    """``text`` lowered, every name of the procedure read as "microneedling": a name such as "collagen induction
+    therapy" says nothing about collagen, and "dermapen" or "derma rollers" name the procedure a claim is about."""
+    return PROCEDURE_NAMES.sub("microneedling", text.lower())
 
 
 def _stems(text: str) -> set[str]:
@@ -149,8 +164,8 @@ class Matcher:
     def match_sentence(self, sentence: Sentence, min_score: float, speaker: str = "") -> list[ClaimMatch]:
         """The claims ``sentence`` makes (a list item with the help of its heading), best first."""
         matches = []
-        lowered = sentence.text.lower()
-        context = sentence.heading.lower() if sentence.kind == "item" else ""
+        lowered = matching_text(sentence.text)
+        context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         stems = None
         for profile in self.profiles:
             if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
