@@ -317,3 +317,29 @@ async def test_check_page_counts_verdicts_and_shows_denials_apart(built_db):
     assert "never leaves darker skin" in denials and "never leaves darker skin" not in repeats
     assert "the evidence supports the claim this sentence denies" in denials
     assert "the claim of <strong>Dr. Jane Smith</strong>, quoted" in denials
+
+
+def test_items_under_a_heading_that_announces_benefits_claim_them(matcher):
+    report = check_text("Why clients love it\n\u2713 Pitted acne scars\n\u2713 A more even skin tone", matcher)
+    assert {m.claim_id for f in report.findings for m in f.claims} == {"acne-scar-reduction", "hyperpigmentation-treatment"}
+    assert not check_text("Who should wait\n- Acne scars that are still red\n- Pregnancy", matcher).findings
+
+
+def test_names_of_the_procedure_name_it_and_claim_nothing(matcher):
+    assert not check_text("We offer collagen induction therapy in Leeds.", matcher).findings
+    (finding,) = check_text("Derma rollers have surged in popularity.", matcher).findings
+    assert [m.claim_id for m in finding.claims] == ["popularity-growth"]
+
+
+@pytest.mark.parametrize("text", [
+    "Fractional lasers can also improve acne scars.",
+    "Chemical peels fade dark spots over a few weeks.",
+    "Whether that translates into better results for your serum is less clear.",
+])
+def test_sentences_about_another_treatment_or_in_doubt_make_no_claim(matcher, text):
+    assert not [m for f in check_text(text, matcher).findings for m in f.claims]
+
+
+def test_a_comparison_with_another_treatment_is_still_a_claim(matcher):
+    (finding,) = check_text("Unlike lasers, microneedling softens acne scars.", matcher).findings
+    assert [m.claim_id for m in finding.claims] == ["acne-scar-reduction"]

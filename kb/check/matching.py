@@ -45,6 +45,17 @@ SPEAKER_PATTERNS = (
     re.compile(rf"(?P<who>{NAME}),\s+(?:a|an|the)\s+[^,]{{0,60}}?{ROLE}[^,]{{0,40}},\s+(?:also\s+)?{SPEECH}\b"),
 )
 """Where a sentence names who said it."""
+ABOUT_ANOTHER_TREATMENT = re.compile(
+    r"^\W*(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|fillers?|lasers?|laser "
+    r"resurfacing|fraxel|ipl|chemical peels?|peels?|retinol|retinoids?|tretinoin|hydroquinone|minoxidil|dermabrasion|"
+    r"microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
+"""A sentence whose subject is another treatment ("Laser resurfacing heats the skin"): without a name of the
+procedure in it, its claims are not the procedure's."""
+DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
+"""A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
+BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
+                             r"good for|used for|can do|what it does|expect|targets?|fix(es)?|corrects?|addresses)\b")
+"""A heading that announces what the procedure does: the fragments listed under it claim that it improves them."""
 SUPPORTED = (vocab.Verdict.SUPPORTED, vocab.Verdict.PARTLY_SUPPORTED)
 """Verdicts for which a denial goes against the evidence."""
 PRONOUN_SPEECH = re.compile(rf"^(?:She|He|They)\s+(?:also\s+)?{SPEECH}\b")
@@ -108,6 +119,7 @@ def _stems(text: str) -> set[str]:
 @dataclass
 class ClaimProfile:
     claim_id: str
+    kind: str
     quote: str
     statement: str
     groups: list[re.Pattern]
@@ -134,7 +146,7 @@ class Matcher:
         groups: dict[str, list[re.Pattern]] = {}
         for row in query("SELECT claim_id, terms FROM claim_terms ORDER BY claim_id, concept"):
             groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
-        summaries = [r for r in query("SELECT c.id, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
+        summaries = [r for r in query("SELECT c.id, c.kind, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
                                       "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
         wanted = {s for r in summaries for s in (r["key_sources"] or "").split(", ")[:2] if s}
         titles = {r["id"]: (r["title"] or r["id"], r["design"]) for r in query("SELECT id, title, design FROM studies")
@@ -147,7 +159,7 @@ class Matcher:
                                vocab.CERTAINTY_LEVELS.term(row["certainty"]).label,
                                [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
             quote_negated = _core_negated(row["quote"], groups[row["id"]][0])
-            profiles.append(ClaimProfile(row["id"], row["quote"], row["statement"], groups[row["id"]],
+            profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
                                          _stems(row["quote"] + " " + row["statement"]), quote_negated, match))
         flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
                  for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
@@ -165,14 +177,20 @@ class Matcher:
         """The claims ``sentence`` makes (a list item with the help of its heading), best first."""
         matches = []
         lowered = matching_text(sentence.text)
+        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered):
+            return []
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
+        benefit_list = bool(context and BENEFIT_HEADING.search(context))
         stems = None
         for profile in self.profiles:
             if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
             else:
                 core, *others = profile.groups
-                if not core.search(lowered) or not all(g.search(lowered) or (context and g.search(context)) for g in others):
+                if not core.search(lowered):
+                    continue
+                if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
+                        not all(g.search(lowered) or (context and g.search(context)) for g in others):
                     continue
                 stems = stems if stems is not None else _stems(sentence.text + " " + context)
                 overlap = len(stems & profile.stems) / max(len(profile.stems), 1)
