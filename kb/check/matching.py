@@ -35,8 +35,9 @@ SPEECH = rf"(?:{SAYS}|recommends|advises|believes|points out|pointed out|tells|t
 """Verbs of reporting after the speaker's name ("Dr. Rao recommends")."""
 NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){0,2}"
 TITLED = rf"(?:Dr\.?|Doctor|Prof\.?|Professor|Nurse)\s+{NAME}"
-ROLE = r"(?i:(?:board[- ]certified\s+)?(?:dermatologist|aesthetician|esthetician|plastic surgeon|surgeon|nurse(?: injector)?|" \
-       r"practitioner|skin specialist|skincare expert|expert|founder|director|clinician|therapist|doctor|physician))"
+ROLE = (r"(?i:(?:board[- ]certified\s+)?(?:consultant\s+)?(?:dermatologist|aesthetician|esthetician|plastic surgeon|surgeon|"
+        r"nurse(?: injector)?|practitioner|skin specialist|skincare expert|expert|founder|director|clinician|therapist|"
+        r"doctor|physician|client|patient|customer))")
 SPEAKER_PATTERNS = (
     re.compile(rf"(?P<who>{TITLED})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
     re.compile(rf"\b(?i:according to)\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
@@ -222,9 +223,10 @@ def speaker_of(sentence: str, previous_speaker: str = "") -> str:
 
 
 def _core_negated(text: str, core: re.Pattern) -> bool:
-    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation')."""
+    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation'), or is
+    itself a negation ('we don't recommend it')."""
     found = core.search(text.lower())
-    return bool(found) and _negated_before(text, found.start())
+    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATION.search(found.group(0))))
 
 
 def _negated_before(text: str, position: int) -> bool:
