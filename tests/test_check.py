@@ -343,3 +343,15 @@ def test_sentences_about_another_treatment_or_in_doubt_make_no_claim(matcher, te
 def test_a_comparison_with_another_treatment_is_still_a_claim(matcher):
     (finding,) = check_text("Unlike lasers, microneedling softens acne scars.", matcher).findings
     assert [m.claim_id for m in finding.claims] == ["acne-scar-reduction"]
+
+
+def test_a_negated_condition_does_not_deny_the_claim(matcher):
+    (finding,) = check_text("Rollers that are reused can cause infection if they are not cleaned between clients.", matcher).findings
+    assert ("hygiene-reduces-infection", "asserts") in [(m.claim_id, m.direction) for m in finding.claims]
+    (finding,) = check_text("We don't recommend microneedling during pregnancy.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
+
+
+def test_one_word_list_items_count(matcher):
+    report = check_text("Microneedling is ideal for:\n- Melasma\n- Wrinkles", matcher)
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["hyperpigmentation-treatment", "wrinkle-reduction"]

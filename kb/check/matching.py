@@ -27,7 +27,11 @@ HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typi
 WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = set("""a an and are as at be by can for from has have how if in into is it its may more of on or so such than that the
 their them there these this those to was were which while who will with your you our we it's also been being over after""".split())
-CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|when|so)\b", re.I)
+NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
+"""A negated verb inside a matched core term ("don't recommend", "not advised"); "no risk" is a positive phrase."""
+CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
+CONDITIONS = {"if", "unless", "when"}
+"""Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
 
 SAYS = r"(?:says|said|explains|explained|notes|noted|adds|added|warns|warned|cautions|cautioned|writes|wrote|stresses)"
 """Verbs of reporting that may come before the speaker's name ("says Dr. Rao")."""
@@ -55,7 +59,8 @@ procedure in it, its claims are not the procedure's."""
 DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
 """A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
 BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
-                             r"good for|used for|can do|what it does|expect|targets?|fix(es)?|corrects?|addresses)\b")
+                             r"(good|great|ideal|perfect|best|used|recommended|suited|suitable|effective) for|can do|what it does|"
+                             r"expect|targets?|fix(es)?|corrects?|addresses)\b")
 """A heading that announces what the procedure does: the fragments listed under it claim that it improves them."""
 SUPPORTED = (vocab.Verdict.SUPPORTED, vocab.Verdict.PARTLY_SUPPORTED)
 """Verdicts for which a denial goes against the evidence."""
@@ -181,7 +186,7 @@ class Matcher:
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered):
             return []
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
-        benefit_list = bool(context and BENEFIT_HEADING.search(context))
+        benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
         stems = None
         for profile in self.profiles:
             if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
@@ -226,11 +231,13 @@ def _core_negated(text: str, core: re.Pattern) -> bool:
     """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation'), or is
     itself a negation ('we don't recommend it')."""
     found = core.search(text.lower())
-    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATION.search(found.group(0))))
+    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATED_VERB.search(found.group(0))))
 
 
 def _negated_before(text: str, position: int) -> bool:
     """A negation word between the start of the clause and ``position``."""
     before = text[:position]
-    starts = [m.end() for m in CLAUSE_START.finditer(before)]
-    return bool(NEGATION.search(before[starts[-1] if starts else 0:]))
+    starts = list(CLAUSE_START.finditer(before))
+    if starts and starts[-1].group(0).lower() in CONDITIONS:
+        return False  # "if they're not cleaned properly, ...": the negation is the condition's, not the claim's
+    return bool(NEGATION.search(before[starts[-1].end() if starts else 0:]))

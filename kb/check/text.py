@@ -155,6 +155,6 @@ def is_title_case(text: str) -> bool:
 def _add(sentences: list[Sentence], line: str, start: int, end: int, offset: int) -> None:
     piece = line[start:end]
     stripped = piece.strip()
-    if len(WORD.findall(stripped.lower())) >= 2:
+    if len(WORD.findall(stripped.lower())) >= 2 or (BULLET.match(stripped) and len(stripped) >= 6):  # "• Melasma" is an item
         lead = len(piece) - len(piece.lstrip())
         sentences.append(Sentence(stripped, offset + start + lead, offset + start + lead + len(stripped)))
