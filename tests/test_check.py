@@ -355,3 +355,11 @@ def test_a_negated_condition_does_not_deny_the_claim(matcher):
 def test_one_word_list_items_count(matcher):
     report = check_text("Microneedling is ideal for:\n- Melasma\n- Wrinkles", matcher)
     assert [m.claim_id for f in report.findings for m in f.claims] == ["hyperpigmentation-treatment", "wrinkle-reduction"]
+
+
+def test_a_core_concept_denied_after_it_and_a_one_word_heading(matcher):
+    (finding,) = check_text("With sealed tips, infections simply don't happen.", matcher).findings
+    assert ("infection-risk", "denies") in [(m.claim_id, m.direction) for m in finding.claims]
+    report = check_text("Risks\n- Infection\n- Herpes flare-ups", matcher)
+    assert [(f.sentence.heading, [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("Risks", ["infection-risk"]), ("Risks", ["infection-risk"])]

@@ -29,6 +29,9 @@ STOPWORDS = set("""a an and are as at be by can for from has have how if in into
 their them there these this those to was were which while who will with your you our we it's also been being over after""".split())
 NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
 """A negated verb inside a matched core term ("don't recommend", "not advised"); "no risk" is a positive phrase."""
+DOES_NOT_HAPPEN = re.compile(r"\w*\s+(?:simply |just |really )?(?:don't|do not|doesn't|does not|never|won't|will not|can't|cannot)\s+"
+                             r"(?:happen|occur|arise|develop)\b", re.I)
+"""A core concept denied after it ("infections simply don't happen")."""
 CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
 CONDITIONS = {"if", "unless", "when"}
 """Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
@@ -231,7 +234,8 @@ def _core_negated(text: str, core: re.Pattern) -> bool:
     """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation'), or is
     itself a negation ('we don't recommend it')."""
     found = core.search(text.lower())
-    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATED_VERB.search(found.group(0))))
+    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATED_VERB.search(found.group(0)))
+                            or bool(DOES_NOT_HAPPEN.match(text[found.end():])))
 
 
 def _negated_before(text: str, position: int) -> bool:

@@ -119,6 +119,8 @@ def split_sentences(text: str) -> list[Sentence]:
         _add(sentences, line, start, len(line), position)
         position += len(line) + 1
         if len(sentences) == first:
+            if line.strip() and not BULLET.match(line):  # a one-word heading ("Risks") still heads what follows
+                heading, previous = line.strip(), "heading"
             continue
         kind = line_kind(line, len(sentences) - first, previous)
         for sentence in sentences[first:]:
