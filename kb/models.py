@@ -221,7 +221,7 @@ class ClaimTerm(SQLModel, table=True):
     __data_file__: ClassVar[str] = "claim_terms.csv"
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
-    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction.")
+    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out.")
     terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing.")
     note: str = Field(default="", description="Why these terms.")
 

@@ -363,3 +363,9 @@ def test_a_core_concept_denied_after_it_and_a_one_word_heading(matcher):
     report = check_text("Risks\n- Infection\n- Herpes flare-ups", matcher)
     assert [(f.sentence.heading, [m.claim_id for m in f.claims]) for f in report.findings] == [
         ("Risks", ["infection-risk"]), ("Risks", ["infection-risk"])]
+
+
+def test_an_excluding_concept_rules_a_claim_out(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert "hyperpigmentation-treatment" in claims("Microneedling helps fade dark spots.")
+    assert "hyperpigmentation-treatment" not in claims("Good aftercare helps prevent dark spots after microneedling.")

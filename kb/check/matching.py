@@ -101,6 +101,11 @@ class FlagHit:
     verdict_label: str = ""
 
 
+EXCLUDING_CONCEPT = 0
+"""A claim's concept 0, when curated, lists terms that rule it out: "prevent" or "risk of" make a sentence about
+pigmentation a claim about avoiding it, not about treating it."""
+
+
 def _term_pattern(terms: str) -> re.Pattern:
     alternatives = [r"[\s-]*".join(map(re.escape, t.strip().lower().split())) for t in terms.split("|") if t.strip()]
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I)
@@ -135,6 +140,7 @@ class ClaimProfile:
     stems: set[str]
     quote_negated: bool
     match: ClaimMatch
+    excluding: re.Pattern | None = None
 
 
 class Matcher:
@@ -153,8 +159,12 @@ class Matcher:
             return cursor.execute(sql)
 
         groups: dict[str, list[re.Pattern]] = {}
-        for row in query("SELECT claim_id, terms FROM claim_terms ORDER BY claim_id, concept"):
-            groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
+        exclusions: dict[str, re.Pattern] = {}
+        for row in query("SELECT claim_id, concept, terms FROM claim_terms ORDER BY claim_id, concept"):
+            if row["concept"] == EXCLUDING_CONCEPT:
+                exclusions[row["claim_id"]] = _term_pattern(row["terms"])
+            else:
+                groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
         summaries = [r for r in query("SELECT c.id, c.kind, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
                                       "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
         wanted = {s for r in summaries for s in (r["key_sources"] or "").split(", ")[:2] if s}
@@ -169,7 +179,8 @@ class Matcher:
                                [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
             quote_negated = _core_negated(row["quote"], groups[row["id"]][0])
             profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
-                                         _stems(row["quote"] + " " + row["statement"]), quote_negated, match))
+                                         _stems(row["quote"] + " " + row["statement"]), quote_negated, match,
+                                         exclusions.get(row["id"])))
         flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
                  for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
         return cls(profiles, flags)
@@ -196,7 +207,7 @@ class Matcher:
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
             else:
                 core, *others = profile.groups
-                if not core.search(lowered):
+                if not core.search(lowered) or (profile.excluding and profile.excluding.search(lowered)):
                     continue
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
                         not all(g.search(lowered) or (context and g.search(context)) for g in others):
