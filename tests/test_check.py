@@ -369,3 +369,11 @@ def test_an_excluding_concept_rules_a_claim_out(matcher):
     claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
     assert "hyperpigmentation-treatment" in claims("Microneedling helps fade dark spots.")
     assert "hyperpigmentation-treatment" not in claims("Good aftercare helps prevent dark spots after microneedling.")
+
+
+def test_held_out_passages_are_not_in_the_tuning_set():
+    fixtures = REPO / "tests" / "fixtures" / "check"
+    tuning = json.loads((fixtures / "labelled.json").read_text())
+    held_out = [p for path in fixtures.glob("holdout*.json") for p in json.loads(path.read_text())]
+    assert held_out and not {p["id"] for p in held_out} & {p["id"] for p in tuning}
+    assert not {p["text"] for p in held_out} & {p["text"] for p in tuning}
