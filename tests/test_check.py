@@ -377,3 +377,17 @@ def test_held_out_passages_are_not_in_the_tuning_set():
     held_out = [p for path in fixtures.glob("holdout*.json") for p in json.loads(path.read_text())]
     assert held_out and not {p["id"] for p in held_out} & {p["id"] for p in tuning}
     assert not {p["text"] for p in held_out} & {p["text"] for p in tuning}
+
+
+def test_a_sentence_opening_with_this_or_they_goes_on_from_the_one_before(matcher):
+    report = check_text("Your skin will feel warm and tight. This usually settles within 48 hours.", matcher)
+    assert [(f.sentence.text[:4], [m.claim_id for m in f.claims]) for f in report.findings] == [("This", ["transient-irritation"])]
+    report = check_text("Microneedling boosts collagen. This makes the skin firmer.", matcher)
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["collagen-induction"]  # not said twice
+
+
+def test_a_core_term_marked_opposite_asserts_what_the_negated_quote_says(matcher):
+    (finding,) = check_text("People on blood thinners should avoid microneedling.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
+    (finding,) = check_text("Microneedling is suitable for everyone.", matcher).findings
+    assert ("not-suitable-for-everyone", "denies") in [(m.claim_id, m.direction) for m in finding.claims]

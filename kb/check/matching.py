@@ -59,6 +59,9 @@ ABOUT_ANOTHER_TREATMENT = re.compile(
     r"microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
 """A sentence whose subject is another treatment ("Laser resurfacing heats the skin"): without a name of the
 procedure in it, its claims are not the procedure's."""
+ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
+"""A sentence that goes on about what the sentence before named ("Redness is common. It normally disappears" is
+left alone: "It" is usually the procedure)."""
 DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
 """A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
 BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
@@ -106,9 +109,15 @@ EXCLUDING_CONCEPT = 0
 pigmentation a claim about avoiding it, not about treating it."""
 
 
-def _term_pattern(terms: str) -> re.Pattern:
-    alternatives = [r"[\s-]*".join(map(re.escape, t.strip().lower().split())) for t in terms.split("|") if t.strip()]
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I)
+OPPOSITE = "!"
+"""Marks a core term that says the opposite of the bare concept ("!should avoid" beside "suitable")."""
+
+
+def _term_pattern(terms: str, only_opposites: bool = False) -> re.Pattern | None:
+    """The alternatives of ``terms`` (or only those marked with "!"), each matching a word that starts with it."""
+    chosen = [t.strip().lower() for t in terms.split("|") if t.strip() and (t.strip().startswith(OPPOSITE) or not only_opposites)]
+    alternatives = [r"[\s-]*".join(map(re.escape, t.lstrip(OPPOSITE).split())) for t in chosen]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I) if alternatives else None
 
 
 def _procedure_names(names: str) -> re.Pattern:
@@ -141,6 +150,7 @@ class ClaimProfile:
     quote_negated: bool
     match: ClaimMatch
     excluding: re.Pattern | None = None
+    opposite: re.Pattern | None = None
 
 
 class Matcher:
@@ -160,10 +170,13 @@ class Matcher:
 
         groups: dict[str, list[re.Pattern]] = {}
         exclusions: dict[str, re.Pattern] = {}
+        opposites: dict[str, re.Pattern | None] = {}
         for row in query("SELECT claim_id, concept, terms FROM claim_terms ORDER BY claim_id, concept"):
             if row["concept"] == EXCLUDING_CONCEPT:
                 exclusions[row["claim_id"]] = _term_pattern(row["terms"])
             else:
+                if row["claim_id"] not in groups:
+                    opposites[row["claim_id"]] = _term_pattern(row["terms"], only_opposites=True)
                 groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
         summaries = [r for r in query("SELECT c.id, c.kind, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
                                       "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
@@ -177,10 +190,10 @@ class Matcher:
                                vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
                                vocab.CERTAINTY_LEVELS.term(row["certainty"]).label,
                                [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
-            quote_negated = _core_negated(row["quote"], groups[row["id"]][0])
+            quote_negated = _core_negated(row["quote"], groups[row["id"]][0], opposites[row["id"]])
             profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
                                          _stems(row["quote"] + " " + row["statement"]), quote_negated, match,
-                                         exclusions.get(row["id"])))
+                                         exclusions.get(row["id"]), opposites[row["id"]]))
         flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
                  for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
         return cls(profiles, flags)
@@ -193,12 +206,15 @@ class Matcher:
         finally:
             conn.close()
 
-    def match_sentence(self, sentence: Sentence, min_score: float, speaker: str = "") -> list[ClaimMatch]:
-        """The claims ``sentence`` makes (a list item with the help of its heading), best first."""
+    def match_sentence(self, sentence: Sentence, min_score: float, speaker: str = "", previous: str = "") -> list[ClaimMatch]:
+        """The claims ``sentence`` makes, best first: a list item with the help of its heading, and a sentence that
+        opens with "This" or "They" with the help of the sentence before it (``previous``, given for those)."""
         matches = []
         lowered = matching_text(sentence.text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered):
             return []
+        if previous:
+            lowered += " " + matching_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
         stems = None
@@ -217,7 +233,7 @@ class Matcher:
                 score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
             if score < min_score:
                 continue
-            negated = _core_negated(sentence.text, profile.groups[0])
+            negated = _core_negated(sentence.text, profile.groups[0], profile.opposite)
             direction = "asserts" if negated == profile.quote_negated else "denies"
             matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
                                          "hedged": bool(HEDGE.search(sentence.text)), "attributed_to": speaker}))
@@ -241,12 +257,16 @@ def speaker_of(sentence: str, previous_speaker: str = "") -> str:
     return previous_speaker if previous_speaker and PRONOUN_SPEECH.search(sentence) else ""
 
 
-def _core_negated(text: str, core: re.Pattern) -> bool:
-    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation'), or is
-    itself a negation ('we don't recommend it')."""
+def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = None) -> bool:
+    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation',
+    'infections don't happen'), unless the core term itself says the opposite ('we don't recommend it', '!should
+    avoid'), which a negation turns back."""
     found = core.search(text.lower())
-    return bool(found) and (_negated_before(text, found.start()) or bool(NEGATED_VERB.search(found.group(0)))
-                            or bool(DOES_NOT_HAPPEN.match(text[found.end():])))
+    if not found:
+        return False
+    inverted = bool(NEGATED_VERB.search(found.group(0))) or bool(opposite and opposite.fullmatch(found.group(0)))
+    negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():]))
+    return negated != inverted
 
 
 def _negated_before(text: str, position: int) -> bool:

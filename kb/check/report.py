@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from kb import vocab
-from kb.check.matching import ClaimMatch, FlagHit, Matcher, speaker_of
+from kb.check.matching import ANAPHOR, ClaimMatch, FlagHit, Matcher, speaker_of
 from kb.check.text import CLOSING, Sentence, read_input, split_sentences
 
 DEFAULT_MIN_SCORE = 0.6
@@ -105,10 +105,13 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
     """The report for ``text`` (already extracted from HTML)."""
     findings, candidates = [], []
     sentences = split_sentences(text)
-    speaker = ""
+    speaker, previous, previous_claims = "", "", set()
     for sentence in sentences:
         speaker = speaker_of(sentence.text, speaker)
-        claims = matcher.match_sentence(sentence, min_score, speaker)
+        carried = previous if ANAPHOR.match(sentence.text) else ""
+        claims = [m for m in matcher.match_sentence(sentence, min_score, speaker, carried)
+                  if not carried or m.claim_id not in previous_claims]  # what the sentence before said is not said again
+        previous, previous_claims = sentence.text, {m.claim_id for m in claims}
         if sentence.kind == "question":  # "Is microneedling safe?" asks; it asserts nothing
             claims = []
         elif sentence.kind == "heading":  # a title names a topic ("Collagen Induction Therapy"); it asserts nothing
