@@ -222,7 +222,7 @@ class ClaimTerm(SQLModel, table=True):
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
     concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out.")
-    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing.")
+    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing. In group 1, a term starting with '!' says the opposite of the bare concept ('!should avoid' beside 'suitable').")
     note: str = Field(default="", description="Why these terms.")
 
 
