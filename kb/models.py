@@ -161,7 +161,7 @@ class ClaimEvidence(SQLModel, table=True):
     stance: str = Field(foreign_key=_lookup(vocab.STANCES), description="What the study says about the claim (see stances).")
     directness: str = Field(foreign_key=_lookup(vocab.DIRECTNESS), description="Direct, or how it is indirect (see directness).")
     indirectness_reason: str = Field(default="", description="For indirect links: how the study differs from the claim.")
-    rating: int = Field(description="1-5: how well this source supports this claim (see support_ratings).")
+    rating: int = Field(description="1-5: how much weight this source carries for this claim, whatever its stance (see support_ratings).")
     note: str = Field(description="What this source shows about this claim, in the curator's words.")
     added_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that added this link (empty for links curated by hand).")
     changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this link.")
