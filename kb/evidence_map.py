@@ -105,7 +105,7 @@ def render_svg(summaries: list[dict], claim_url: str = "/kb/claims/{}") -> str:
     labelled = len(summaries) <= MAX_LABELS
 
     styles = kind_styles()
-    figure, axes = plt.subplots(figsize=(14, max(9, 0.45 * crowded * len(verdicts))))
+    figure, axes = plt.subplots(figsize=(14, max(9, 0.6 * crowded * len(verdicts))))
     points = {kind: ([], [], [], []) for kind in styles}
     for (x, y), rows in sorted(cells.items()):
         for dy, row in zip(_cell_offsets(len(rows)), rows):
