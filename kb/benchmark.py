@@ -207,7 +207,7 @@ def pages(data_dir: Path) -> dict[str, str]:
         "query darker_skin_studies": "/kb/darker_skin_studies",
         "query conflicting_evidence": "/kb/conflicting_evidence",
         "query incomplete_verification": "/kb/incomplete_verification",
-        "query certainty_domains": f"/kb/certainty_domains?claim_id={claim}",
+        "query certainty_reasons": f"/kb/certainty_reasons?claim_id={claim}",
         "query curator_overrides": "/kb/curator_overrides",
         "query load_changes": f"/kb/load_changes?load_id={load_id}",
         "home page (beyond the issue's list)": "/",

@@ -8,9 +8,15 @@ here.  Every value is returned as plain data: the templates escape it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from markupsafe import Markup
 
 from kb import vocab
+from kb.citations import cite, link_cited
+from kb.evidence_map import grid, kind_styles
 
 PREFERRED_TABLE_ORDER = ("claim_summary", "claims", "studies", "claim_evidence", "claim_certainty", "articles")
 """Home-page order: what a reviewer opens first."""
@@ -68,10 +74,19 @@ def external_links(study: dict) -> list[dict]:
         links.append({"label": "PubMed", "url": f"https://pubmed.ncbi.nlm.nih.gov/{study['pmid']}/"})
     if study.get("pmcid"):
         links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
-    if study.get("url"):
+    if safe_url(study.get("url")):
         verified = study.get("verification") in (vocab.Verification.COMPLETE, vocab.Verification.PARTIAL)
         links.append({"label": "verified record" if verified else "source record (not verified)", "url": study["url"]})
     return links
+
+
+SAFE_SCHEMES = ("https://", "http://")
+"""The only URL schemes the site turns into links (never javascript:, data: or file:)."""
+
+
+def safe_url(value) -> bool:
+    """True for an http(s) URL with no whitespace: safe to put in an href."""
+    return isinstance(value, str) and value.lower().startswith(SAFE_SCHEMES) and not any(ch.isspace() for ch in value)
 
 
 def claims_by_verdict(claims: list[dict]) -> list[dict]:
@@ -82,6 +97,11 @@ def claims_by_verdict(claims: list[dict]) -> list[dict]:
         if members:
             groups.append({"verdict": term(vocab.VERDICTS, verdict.value), "claims": members})
     return groups
+
+
+def study_url(db, study_id: str) -> str:
+    """The study page's URL, as Datasette builds it (base_url, tilde-encoding)."""
+    return db.ds.urls.row(db.name, "studies", study_id)
 
 
 async def rows(db, sql: str, params: dict | None = None) -> list[dict]:
@@ -102,14 +122,18 @@ async def claim_page(db, claim_id: str) -> dict | None:
     end = max(paragraph[1], claim["quote_end"])
     domains = await rows(db, "SELECT domain, change, reason FROM claim_certainty WHERE claim_id = :id ORDER BY rowid", {"id": claim_id})
     links = await rows(db, """
-        SELECT ce.*, s.title, s.first_author, s.year, s.journal, s.design, s.evidence_level, s.n_participants,
-               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification, s.identity_gaps, s.industry_funded
+        SELECT ce.*, s.id, s.title, s.authors, s.first_author, s.year, s.journal, s.design, s.evidence_level,
+               s.n_participants, s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification,
+               s.identity_gaps, s.industry_funded
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
+    citation_of = {c.study_id: c for c in cite(links)}
+    href = lambda study_id: study_url(db, study_id)  # noqa: E731
     described = [dict(link, design_label=vocab.STUDY_DESIGNS.term(link["design"]).label,
                       directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
                       stance_label=vocab.STANCES.term(link["stance"]).label,
+                      citation=citation_of[link["study_id"]],
                       external=external_links(link)) for link in links]
     groups = []
     for stance in vocab.STANCES.terms:
@@ -129,7 +153,9 @@ async def claim_page(db, claim_id: str) -> dict | None:
         "certainty": term(vocab.CERTAINTY_LEVELS, summary["certainty"]),
         "computed_verdict": term(vocab.VERDICTS, summary["computed_verdict"]),
         "computed_certainty": term(vocab.CERTAINTY_LEVELS, summary["computed_certainty"]),
-        "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label) for d in domains],
+        "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label, reason=link_cited(d["reason"], links, href))
+                    for d in domains],
+        "rationale": link_cited(summary["rationale"], links, href),
         "groups": groups,
         "not_counted": [link for link in described if not link["counted"]],
         "findings": [dict(f, comparator_label=vocab.COMPARATOR_KINDS.term(f["comparator_kind"]).label,
@@ -152,6 +178,8 @@ async def study_page(db, study_id: str) -> dict | None:
         WHERE ce.study_id = :id ORDER BY ce.claim_id""", {"id": study_id})
     return {
         "study": study,
+        "citation": cite([study])[0],
+        "verified_urls": [u for u in (verification[0]["verified_urls"].split(" | ") if verification else []) if safe_url(u)],
         "verification": verification[0] if verification else None,
         "status": term(vocab.VERIFICATION_STATUSES, study["verification"]),
         "design": term(vocab.STUDY_DESIGNS, study["design"]),
@@ -174,11 +202,10 @@ async def article_page(db, article_id: str) -> dict | None:
         FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id
         WHERE c.article_id = :id ORDER BY c.quote_start""", {"id": article_id})
     spans = [(c["quote_start"], c["quote_end"], c["id"]) for c in claims]
-    verdict_of = {c["id"]: c["verdict"] for c in claims}
     return {
         "article": article,
         "paragraphs": [segments(article["text"], s, e, spans) for s, e in paragraphs(article["text"])],
-        "verdict_of": verdict_of,
+        "claim_of": {c["id"]: dict(c, verdict_label=vocab.VERDICTS.term(c["verdict"]).label) for c in claims},
         "number_of": {c["id"]: n for n, c in enumerate(claims, start=1)},
         "by_verdict": claims_by_verdict(claims),
         "n_claims": len(claims),
@@ -206,7 +233,22 @@ async def home_page(db) -> dict:
     tables = [r["name"] for r in await rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
                                                   "AND name NOT LIKE '%_fts%' AND name != 'figures' ORDER BY name")]
     ordered = [t for t in PREFERRED_TABLE_ORDER if t in tables] + [t for t in tables if t not in PREFERRED_TABLE_ORDER]
-    return {"counts": counts, "by_verdict": groups, "articles": articles, "tables": ordered}
+    return {"counts": counts, "by_verdict": groups, "articles": articles, "tables": ordered, "map": await evidence_map(db)}
+
+
+MAP_CLAIMS_PER_CELL = 12
+"""Markers drawn in one cell of the evidence map; the rest are one click away (claim_summary filtered to the cell)."""
+
+
+async def evidence_map(db) -> dict:
+    """The evidence map's layout (kb/evidence_map.py): the first claims of each verdict x certainty cell."""
+    return grid(await rows(db, """
+        SELECT * FROM (
+            SELECT claim_id, statement, kind, verdict, certainty, n_studies,
+                   row_number() OVER (PARTITION BY verdict, certainty ORDER BY claim_id) AS place,
+                   count(*) OVER (PARTITION BY verdict, certainty) AS cell_total
+            FROM claim_summary)
+        WHERE place <= :limit""", {"limit": MAP_CLAIMS_PER_CELL}))
 
 
 SEARCH_LIMIT = 50
@@ -258,3 +300,77 @@ async def _search_rows(db, match: str, typed: str, limit: int) -> tuple[list[dic
         ORDER BY f.rowid IN (SELECT rowid FROM studies_fts WHERE studies_fts MATCH :typed) DESC, bm25(studies_fts)
         LIMIT :limit""", params)
     return claims, studies
+
+
+CSS_SHAPES = {
+    "circle": "border-radius: 50%",
+    "square": "border-radius: 0",
+    "triangle": "clip-path: polygon(50% 0, 100% 100%, 0 100%)",
+    "triangle-down": "clip-path: polygon(0 0, 100% 0, 50% 100%)",
+    "diamond": "clip-path: polygon(50% 0, 100% 50%, 50% 100%, 0 50%)",
+    "pentagon": "clip-path: polygon(50% 0, 100% 38%, 82% 100%, 18% 100%, 0 38%)",
+}
+
+
+def verdict_hues() -> dict[str, tuple[int, int]]:
+    """(hue, saturation %) of each verdict, derived from the vocabulary rather than listed.
+
+    The hue runs from crimson (least favourable rank) through orange and yellow to green and teal
+    (most favourable), in steps wide enough that neighbouring verdicts do not look alike; verdicts sharing a rank keep
+    the hue and lose saturation in vocabulary order, so every verdict has its own colour and a verdict
+    added to kb/vocab.py gets one too.
+    """
+    ranks = [t.extra["rank"] for t in vocab.VERDICTS.terms]
+    low, high = min(ranks), max(ranks)
+    seen: dict[int, int] = {}
+    hues = {}
+    for term in vocab.VERDICTS.terms:
+        rank = term.extra["rank"]
+        share = seen.get(rank, 0)
+        seen[rank] = share + 1
+        position = (rank - low) / ((high - low) or 1)
+        hues[term.value] = (round(-20 + 180 * position) % 360, round(80 / (1 + 1.5 * share)))
+    return hues
+
+
+def vocabulary_css() -> str:
+    """CSS for verdict badges, article highlights and evidence-map markers, from the vocabularies."""
+    lines = ["/* Generated by kb/pages.py from kb/vocab.py. */"]
+    for value, (hue, saturation) in verdict_hues().items():
+        lines.append(f".kb-verdict-{value} {{ border-color: hsl({hue}, {saturation}%, 30%); background: hsl({hue}, {saturation}%, 93%); }}")
+        lines.append(f"mark.kb-mark-{value} {{ background: hsl({hue}, {saturation}%, 82%); "
+                     f"box-shadow: inset 0 -2px hsl({hue}, {saturation}%, 35%); }}")
+    for kind, style in kind_styles().items():
+        lines.append(f".kb-dot.kb-kind-{kind} {{ background: {style['colour']}; {CSS_SHAPES[style['shape']]}; }}")
+    return "\n".join(lines) + "\n"
+
+
+IDENTIFIER_URLS = {
+    "doi": ("https://doi.org/{}", re.compile(r"10\.\d{4,9}/\S+")),
+    "pmid": ("https://pubmed.ncbi.nlm.nih.gov/{}/", re.compile(r"\d{1,9}")),
+    "pmcid": ("https://pmc.ncbi.nlm.nih.gov/articles/{}/", re.compile(r"PMC\d{1,9}")),
+}
+"""Columns holding a public identifier, with where it resolves and the form it must have to be linked."""
+
+
+def _link(url: str, text: str) -> Markup:
+    return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(url, text)
+
+
+def linked_cell(column: str, value) -> Markup | None:
+    """A table cell as links: a DOI, PMID or PMCID to its record, an http(s) URL (or ' | '-separated URLs) to itself.
+
+    None for any other value, so Datasette renders it as usual.  Only well-formed identifiers and
+    http(s) URLs become links; any other scheme (javascript:, data:) stays text.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    if column in IDENTIFIER_URLS:
+        template, form = IDENTIFIER_URLS[column]
+        if form.fullmatch(value):
+            return _link(template.format(quote(value, safe="/:;()._-")), value)
+        return None
+    urls = value.split(" | ")
+    if all(safe_url(url) for url in urls):
+        return Markup("<br>").join(_link(url, url) for url in urls)
+    return None

@@ -292,7 +292,8 @@ VERIFICATION_STATUSES = Vocabulary(
 
 SUPPORT_RATINGS = Vocabulary(
     "support_ratings",
-    "How well one source supports one particular claim (1-5 stars, after CIViC's evidence rating).",
+    "How much weight one source carries for one particular claim, whichever way it points (1-5 stars, after CIViC's "
+    "evidence rating): a five-star refuting source weighs as heavily against the claim as a five-star supporting one for it.",
     (
         Term("5", "5 stars", "Direct, well-controlled evidence (randomised or a systematic review of trials) that answers this claim as stated."),
         Term("4", "4 stars", "Controlled or large systematic evidence with one limitation (small, open-label, partly indirect)."),

@@ -10,7 +10,7 @@ EXPECTED_ROWS = [
     "study row page", "full-text search (claims)", "full-text search (studies, term in ~30%", "full-text search (studies, term in ~0.5%",
     "search page",
     "query evidence_for_claim", "query risk_and_safety_evidence", "query darker_skin_studies",
-    "query conflicting_evidence", "query incomplete_verification", "query certainty_domains",
+    "query conflicting_evidence", "query incomplete_verification", "query certainty_reasons",
     "query curator_overrides", "query load_changes", "home page", "claim_evidence table with facets",
 ]
 

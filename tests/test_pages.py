@@ -35,6 +35,38 @@ def test_paragraphs_are_the_non_empty_lines():
     assert paragraphs("one\n\ntwo\nthree") == [(0, 3), (5, 8), (9, 14)]
 
 
+async def test_claim_page_cites_sources_instead_of_ids(datasette):
+    html = (await datasette.client.get("/kb/claims/acne-scar-reduction")).text
+    rationale = re.search(r'id="kb-rationale">(.*?)</p>', html, re.S).group(1)
+    assert '<a class="kb-cite" href="/kb/studies/paklamisiur2021" title="paklamisiur2021">Pakla-Misiur <i>et al.</i>, 2021</a>' in rationale
+    assert "Unconfirmed source (PMID 35426044), no date" in rationale
+    assert not re.search(r"\bpaklamisiur2021\b", re.sub(r"<[^>]+>", "", rationale))
+    evidence = re.search(r'id="kb-evidence">(.*)</section>', html, re.S).group(1)
+    assert ">Alam <i>et al.</i>, 2014</a>" in evidence
+
+
+async def test_star_column_speaks_of_weight_for_every_stance(datasette):
+    html = (await datasette.client.get("/kb/claims/acne-scar-reduction")).text
+    assert "supports this claim" not in html
+    assert html.count('<th scope="col"><abbr title="How much weight this source carries for this claim') == html.count("kb-cards kb-evidence")
+    ratings = (await datasette.client.get("/kb/support_ratings")).text
+    assert "whichever way it points" in ratings
+
+
+async def test_no_table_of_ours_uses_datasettes_phone_labels(datasette):
+    for path in ("/kb/claims/acne-scar-reduction", "/kb/studies/alam2014", "/", "/-/evidence-map"):
+        html = (await datasette.client.get(path)).text
+        content = re.search(r'<section class="content">(.*)</section>', html, re.S).group(1)
+        assert "rows-and-columns" not in content, path
+        cards = re.findall(r'<table class="kb-table kb-cards[^"]*"[^>]*>(.*?)</table>', content, re.S)
+        assert cards, path
+        for table in cards:
+            headings = len(re.findall(r'<th scope="col"', table))
+            for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", table.split("</thead>")[1], re.S):
+                labels = re.findall(r'<td data-label="([^"]+)"', row)
+                assert len(labels) == row.count("<td") and len(labels) + row.count('<th scope="row"') == headings, (path, row[:80])
+
+
 def summary_of(db, claim_id: str) -> dict:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
@@ -120,8 +152,94 @@ async def test_home_page_lists_the_first_claims_of_each_verdict_and_links_to_the
 async def test_evidence_map_is_served_as_svg(datasette):
     response = await datasette.client.get("/-/figures/evidence-map.svg")
     assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
-    assert "<svg" in response.text and "acne-scar-reduction" in response.text
+    assert "<svg" in response.text
+    claims = read_csv(REPO / "data" / "claims.csv")
+    links = set(re.findall(r'<a xlink:href="/kb/claims/([^"]+)"', response.text))
+    assert links == {c["id"] for c in claims}
+    assert ">Microneedling makes acne scars</text>" in response.text  # labelled by statement (wrapped), not slug
     assert (await datasette.client.get("/-/figures/nothing.svg")).status_code == 404
+
+
+def test_svg_markers_sit_on_their_certainty_tick(monkeypatch):
+    import matplotlib.axes
+
+    from kb import evidence_map
+
+    drawn = []
+    original = matplotlib.axes.Axes.scatter
+    monkeypatch.setattr(matplotlib.axes.Axes, "scatter", lambda self, xs, ys, **kw: drawn.extend(xs) or original(self, xs, ys, **kw))
+    rows = [dict(claim_id=f"c{i}", statement=f"Claim {i}", kind="benefit", verdict="supported", certainty=level, n_studies=1)
+            for i, level in enumerate(["very_low", "low", "moderate", "high"])]
+    evidence_map.render_svg(rows)
+    assert sorted(drawn) == [0, 1, 2, 3]
+
+
+async def test_evidence_map_page_links_every_claim_and_folds_crowded_cells(datasette, monkeypatch):
+    html = (await datasette.client.get("/-/evidence-map")).text
+    claims = read_csv(REPO / "data" / "claims.csv")
+    assert set(re.findall(r'class="kb-map-marker" href="/kb/claims/([^"]+)"', html)) == {c["id"] for c in claims}
+    monkeypatch.setattr(kb.pages, "MAP_CLAIMS_PER_CELL", 1)
+    html = (await datasette.client.get("/-/evidence-map")).text
+    assert re.search(r'href="/kb/claim_summary\?verdict=supported&amp;certainty=very_low">\d+ more</a>', html)
+
+
+def test_every_verdict_has_its_own_highlight_colour():
+    from kb import vocab
+
+    css = kb.pages.vocabulary_css()
+    colours = {v: re.search(rf"mark\.kb-mark-{v} {{ background: ([^;]+);", css).group(1) for v in vocab.VERDICTS.values()}
+    assert len(set(colours.values())) == len(colours)
+
+
+async def test_identifiers_and_urls_are_links_in_datasette_tables(datasette):
+    study = next(r for r in read_csv(REPO / "data" / "studies.csv") if r["id"] == "mahadevappa2016")
+    html = (await datasette.client.get("/kb/studies?id=mahadevappa2016")).text
+    assert f'<a href="https://doi.org/{study["doi"]}" rel="noopener noreferrer">{study["doi"]}</a>' in html
+    assert f'<a href="https://pmc.ncbi.nlm.nih.gov/articles/{study["pmcid"]}/" rel="noopener noreferrer">' in html
+    assert f'<a href="{study["url"]}" rel="noopener noreferrer">' in html
+    html = (await datasette.client.get("/kb/studies?id=alam2014")).text
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/24919799/" rel="noopener noreferrer">24919799</a>' in html
+    query = (await datasette.client.get("/kb/incomplete_verification")).text
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/' in query and 'href="https://' in query.split("verified_urls")[-1]
+
+
+def test_only_http_urls_and_well_formed_identifiers_become_links():
+    from kb.pages import linked_cell
+
+    assert linked_cell("url", "javascript:alert(1)") is None
+    assert linked_cell("url", "data:text/html,<script>") is None
+    assert linked_cell("url", "https://example.org/a b") is None
+    assert linked_cell("pmid", "123 OR 1") is None
+    assert linked_cell("doi", "not-a-doi") is None
+    assert linked_cell("note", "https://a.example/x?y=<b>") == \
+        '<a href="https://a.example/x?y=&lt;b&gt;" rel="noopener noreferrer">https://a.example/x?y=&lt;b&gt;</a>'
+    assert linked_cell("verified_urls", "https://a.example | http://b.example").count("<a ") == 2
+    assert linked_cell("pmcid", "PMC4924407") == \
+        '<a href="https://pmc.ncbi.nlm.nih.gov/articles/PMC4924407/" rel="noopener noreferrer">PMC4924407</a>'
+
+
+async def test_evidence_for_one_claim_is_sorted_by_strength(datasette):
+    response = await datasette.client.get("/kb/evidence_for_claim.json?claim_id=acne-scar-reduction&_shape=array")
+    rows = response.json()
+    keys = [(-r["rating"], r["evidence_level"] is None, r["evidence_level"] or 0) for r in rows]
+    assert keys == sorted(keys) and len({r["stance"] for r in rows}) > 1
+
+
+async def test_lookup_table_certainty_domains_is_reachable(datasette):
+    rows = (await datasette.client.get("/kb/certainty_domains.json?_shape=array")).json()
+    assert {r["value"] for r in rows} >= {"risk_of_bias", "imprecision"}
+    reasons = (await datasette.client.get("/kb/certainty_reasons.json?claim_id=acne-scar-reduction&_shape=array")).json()
+    assert reasons and {"domain", "reason"} <= set(reasons[0])
+    claim = (await datasette.client.get("/kb/claims/acne-scar-reduction")).text
+    assert "/kb/certainty_reasons?claim_id=acne-scar-reduction" in claim
+
+
+async def test_methods_page_serves_the_grading_document(datasette):
+    html = (await datasette.client.get("/-/methods")).text
+    assert "<h1>How ratings are computed</h1>" in html and "<table>" in html
+    assert "Starting point" in html and "support_ratings" in html
+    for page in ("/", "/kb/claims/acne-scar-reduction"):
+        assert 'href="/-/methods"' in (await datasette.client.get(page)).text
 
 
 async def test_search_across_claims_and_studies(datasette):

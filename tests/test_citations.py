@@ -1,0 +1,51 @@
+"""Citations: author and year from the verified record (citeproc-py, Harvard CSL), never invented."""
+
+from __future__ import annotations
+
+from kb.citations import cite, cite_html, cite_text, link_cited
+from tests.conftest import DATA, read_csv
+
+STUDIES = {row["id"]: row for row in read_csv(DATA / "studies.csv")}
+
+
+def cited(*ids: str) -> list[str]:
+    return [c.text for c in cite(STUDIES[i] for i in ids)]
+
+
+def test_people_are_cited_by_surname_and_year():
+    assert cited("alam2014", "alstergraham2018", "cary2019", "ablon2018") == [
+        "Alam et al., 2014", "Alster and Graham, 2018", "Cary, Li and Maibach, 2019", "Ablon, 2018"]
+
+
+def test_an_author_list_ending_in_et_al_is_cited_with_et_al():
+    assert cited("budamakuntla2013", "cdc_mmwr2024") == ["Budamakuntla et al., 2013", "Stadelman-Behar et al., 2024"]
+
+
+def test_agencies_are_cited_by_name_and_year_without_the_verifiers_notes():
+    assert cited("fda2018_classification", "fda_guidance2020") == [
+        "U.S. Food and Drug Administration, 2018", "U.S. Food and Drug Administration, 2020"]
+
+
+def test_unconfirmed_fields_are_said_to_be_unconfirmed_not_invented():
+    no_year, no_author, nothing = cite([STUDIES["alqarqaz_darkskin"], STUDIES["jcd2023_wrinkles"], STUDIES["pmid35426044_meta"]])
+    assert no_year.text == "Al Qarqaz et al., no date" and not no_year.confirmed
+    assert no_author.text.startswith("“Efficacy and tolerability of a microneedling device") and no_author.text.endswith(", 2023")
+    assert not no_author.confirmed
+    assert nothing.text == "Unconfirmed source (PMID 35426044), no date" and not nothing.confirmed
+    assert cite([STUDIES["alam2014"]])[0].confirmed
+
+
+def test_citations_as_text_and_as_escaped_links():
+    assert cite_text([STUDIES["alam2014"], STUDIES["ablon2018"]]) == "Alam et al., 2014; Ablon, 2018"
+    probe = {"id": "probe", "first_author": "", "authors": "", "year": 2020, "title": "<script>alert(1)</script> & more"}
+    html = cite_html([STUDIES["alam2014"], probe], lambda study_id: f"/kb/studies/{study_id}")
+    assert '<a class="kb-cite" href="/kb/studies/alam2014" title="alam2014">Alam <i>et al.</i>, 2014</a>' in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+
+
+def test_ids_and_citations_in_a_sentence_become_linked_citations():
+    rows = [STUDIES["alam2014"], STUDIES["ishfaq2022"]]
+    html = link_cited("The strongest sources are alam2014 and Ishfaq et al., 2022 <b>.", rows, lambda i: f"/s/{i}")
+    assert html == ('The strongest sources are <a class="kb-cite" href="/s/alam2014" title="alam2014">Alam <i>et al.</i>, 2014</a> '
+                    'and <a class="kb-cite" href="/s/ishfaq2022" title="ishfaq2022">Ishfaq <i>et al.</i>, 2022</a> &lt;b&gt;.')
+    assert link_cited("alam2014x is not an id", rows, lambda i: i) == "alam2014x is not an id"
