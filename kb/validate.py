@@ -408,7 +408,8 @@ def stance_hints(bibliography: Path) -> dict[tuple[str, str], str]:
 
 
 def check_risk_of_bias(studies: Table, domains: Table, verifications: Table, data_dir: Path) -> list[Problem]:
-    """Uncontrolled designs are at high risk; domain judgements use the design's tool, all of its domains, and
+    """Uncontrolled designs are at high risk once judged (a loaded study not yet assessed may wait); domain
+    judgements use the design's tool, all of its domains, and
     an overall rating no better than the worst domain; verified randomised and comparative studies have them."""
     tool_of_design = {t.value: t.extra["risk_of_bias_tool"] for t in vocab.STUDY_DESIGNS.terms}
     tool_of_domain = {t.value: t.extra["tool"] for t in vocab.BIAS_DOMAINS.terms}
@@ -421,7 +422,7 @@ def check_risk_of_bias(studies: Table, domains: Table, verifications: Table, dat
     for index, study in enumerate(studies.records()):
         tool = tool_of_design.get(study["design"])
         rated = study["risk_of_bias"]
-        if tool == BiasTool.UNCONTROLLED and rated != RiskOfBias.HIGH:
+        if tool == BiasTool.UNCONTROLLED and rated in (RiskOfBias.LOW, RiskOfBias.SOME_CONCERNS):
             problems.append(_problem(studies, data_dir, index, "risk_of_bias",
                                      f"a {study['design']} has no control group, so its risk of bias is high by definition, not {rated!r}"))
         judged = rows_of_study.get(study["id"], [])

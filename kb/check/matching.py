@@ -203,7 +203,7 @@ class Matcher:
             sources = [s for s in (row["key_sources"] or "").split(", ") if s][:2]
             match = ClaimMatch(row["id"], row["statement"], 0.0, "asserts", False, row["verdict"],
                                vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
-                               vocab.CERTAINTY_LEVELS.term(row["certainty"]).label,
+                               vocab.CERTAINTY_LEVELS.term(row["certainty"]).label if row["certainty"] else "not graded",
                                [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
             quote_negated = _core_negated(row["quote"], groups[row["id"]][0], opposites[row["id"]])
             profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],

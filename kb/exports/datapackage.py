@@ -26,7 +26,7 @@ import json
 import re
 import sqlite3
 
-from sqlalchemy import Boolean, Integer, Numeric, Table
+from sqlalchemy import Boolean, Float, Integer, Numeric, Table
 from sqlmodel import SQLModel
 
 from kb import vocab
@@ -40,7 +40,7 @@ STATUS_VOCABULARY_SUFFIX = "_statuses"
 
 VOCABULARIES = {v.table: v for v in vocab.ALL}
 MODELS = {m.__tablename__: m for m in ALL_MODELS}
-TYPES = ((Boolean, "boolean"), (Integer, "integer"), (Numeric, "number"))
+TYPES = ((Boolean, "boolean"), (Integer, "integer"), (Numeric, "number"), (Float, "number"))
 """Table Schema types by SQL type; everything else (text, enums) is a string."""
 
 NUMBER = re.compile(r"-\d+(\.\d+)?")
