@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
+
+from kb import vocab
 
 from kb.check import CheckInputError, Matcher, check_text, evaluate, read_input, split_sentences
 from kb.check.report import render_text
@@ -103,7 +107,7 @@ def test_seed_article_report_carries_verdicts_and_offsets(matcher, built_db):
     assert (non_invasive.verdict, non_invasive.certainty) == ("misleading_wording", "very_low")
     assert non_invasive.sources and non_invasive.sources[0]["title"]
     summary = report.summary()
-    assert summary["claims_found"] == 21 and summary["flags"] == 1
+    assert summary["claims_found"] == len(read_csv(DATA / "claims.csv")) and summary["flags"] == 1
 
 
 @pytest.mark.parametrize("flag_id", sorted(FLAG_EXAMPLES))
@@ -226,28 +230,47 @@ MARKETING = ("Our microneedling facial is non-invasive. It visibly softens acne 
              "People with darker skin can get post-inflammatory hyperpigmentation after it.")
 
 
-def test_summary_counts_each_verdict_as_itself(matcher):
+def verdict_label(db, claim_id: str) -> str:
+    """The published verdict's label: the checker's summary must name it as it is, whatever the data make it."""
+    verdict = sqlite3.connect(db).execute("SELECT verdict FROM claim_summary WHERE claim_id = ?", (claim_id,)).fetchone()[0]
+    return vocab.VERDICTS.term(verdict).label
+
+
+def expected_counts(db, claim_ids) -> list[tuple[str, int]]:
+    """(label, claims) per verdict, most favourable first, as the summary lists them."""
+    counts = Counter(verdict_label(db, c) for c in claim_ids)
+    ranked = sorted(vocab.VERDICTS.terms, key=lambda t: -t.extra["rank"])
+    return [(t.label, counts[t.label]) for t in ranked if counts[t.label]]
+
+
+MARKETING_CLAIMS = ("non-invasive", "acne-scar-reduction", "pih-darker-skin")
+
+
+def test_summary_counts_each_verdict_as_itself(matcher, built_db):
     summary = check_text(MARKETING, matcher).summary()
-    assert [(g["label"], g["claims"]) for g in summary["by_verdict"]] == [
-        ("Supported", 1), ("Partly supported", 1), ("Misleading wording", 1)]
+    assert len({verdict_label(built_db, c) for c in MARKETING_CLAIMS}) == 3  # three verdicts, each counted as itself
+    assert [(g["label"], g["claims"]) for g in summary["by_verdict"]] == expected_counts(built_db, MARKETING_CLAIMS)
     assert summary["claims_found"] == 3 and summary["denied_by_verdict"] == []
 
 
 def test_cli_summary_names_each_verdict(built_db):
     args = ["check", "--data", str(DATA), "--db", str(built_db), "-"]
     output = CliRunner().invoke(cli, args, input="Microneedling visibly softens acne scars.").output
-    assert "Repeated: 1 Partly supported. Denied: none." in output
-    assert "1 supported" not in output.lower().replace("partly supported", "")
+    label = verdict_label(built_db, "acne-scar-reduction")
+    assert f"Repeated: 1 {label}. Denied: none." in output
+    if label != "Supported":
+        assert "1 supported" not in output.lower().replace("partly supported", "")
 
 
-def test_denials_are_listed_apart_from_repetitions(matcher):
+def test_denials_are_listed_apart_from_repetitions(matcher, built_db):
     text = "Microneedling boosts collagen. Unlike lasers, microneedling never leaves darker skin with dark patches."
     report = check_text(text, matcher)
     assert [f.sentence.text for f in report.repeating] == ["Microneedling boosts collagen."]
     (denial,) = report.denying
     assert [(m.claim_id, m.denies_supported) for m in denial.denials] == [("pih-darker-skin", True)]
     summary = report.summary()
-    assert summary["denied_by_verdict"] == [{"verdict": "supported", "label": "Supported", "claims": 1}]
+    label = verdict_label(built_db, "pih-darker-skin")
+    assert [(g["label"], g["claims"]) for g in summary["denied_by_verdict"]] == [(label, 1)]
     assert summary["supported_claims_denied"] == 1
     rendered = render_text(report)
     repeats, denials = rendered.split("Sentences that deny known claims")
@@ -311,7 +334,8 @@ async def test_check_page_counts_verdicts_and_shows_denials_apart(built_db):
     html = (await ds.client.post("/-/check", data={"text": text, "csrftoken": token},
                                  cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})).text
     summary = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="kb-check-summary">(.*?)</p>', html, re.S).group(1)).split())
-    assert "Repeated: 1 Supported , 1 Partly supported , 1 Misleading wording . Denied: 1 Supported ." in summary
+    repeated = " , ".join(f"{n} {label}" for label, n in expected_counts(built_db, MARKETING_CLAIMS))
+    assert f"Repeated: {repeated} . Denied: 1 {verdict_label(built_db, 'pih-darker-skin')} ." in summary
     repeats = re.search(r'id="kb-check-findings">(.*?)</table>', html, re.S).group(1)
     denials = re.search(r'id="kb-check-denials">(.*?)</table>', html, re.S).group(1)
     assert "never leaves darker skin" in denials and "never leaves darker skin" not in repeats
@@ -383,7 +407,7 @@ def test_a_sentence_opening_with_this_or_they_goes_on_from_the_one_before(matche
     report = check_text("Your skin will feel warm and tight. This usually settles within 48 hours.", matcher)
     assert [(f.sentence.text[:4], [m.claim_id for m in f.claims]) for f in report.findings] == [("This", ["transient-irritation"])]
     report = check_text("Microneedling boosts collagen. This makes the skin firmer.", matcher)
-    assert [m.claim_id for f in report.findings for m in f.claims] == ["collagen-induction"]  # not said twice
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["collagen-induction", "firmer-elastic-skin"]  # each said once
 
 
 def test_a_core_term_marked_opposite_asserts_what_the_negated_quote_says(matcher):
