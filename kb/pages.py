@@ -236,7 +236,7 @@ async def home_page(db) -> dict:
     return {"counts": counts, "by_verdict": groups, "articles": articles, "tables": ordered, "map": await evidence_map(db)}
 
 
-MAP_CLAIMS_PER_CELL = 12
+MAP_CLAIMS_PER_CELL = 25
 """Markers drawn in one cell of the evidence map; the rest are one click away (claim_summary filtered to the cell)."""
 
 

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import kb
-from kb import changelog
+from kb import changelog, history
 from kb.build import build
 from kb.datafiles import DEFAULT_DATA_DIR
 from kb.exports import claimreview, datapackage
@@ -143,14 +143,23 @@ def write_checksums(folder: Path) -> None:
     write_text(folder / CHECKSUMS, "".join(lines))
 
 
+LOCAL_HISTORY_TABLES = ("build_history", "verdict_history", "verdict_changes")
+"""The build history of the machine that made the release: not part of a release (its CHANGELOG says what moved)."""
+
+
 def stamp_build_time(db_path: Path, released_at: str) -> None:
-    """Record the release time as the database's build time, so the bundle depends on no other clock."""
+    """Record the release time as the database's build time and drop the local build history, so the bundle
+    depends on no other clock and on no earlier builds."""
     conn = sqlite3.connect(db_path)
     try:
         with conn:
             conn.execute("UPDATE build_info SET built_at = ?", (released_at,))
+            for table in LOCAL_HISTORY_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+        conn.execute("VACUUM")
     finally:
         conn.close()
+    history.history_path(db_path).unlink(missing_ok=True)
 
 
 def write_release(folder: Path, data_dir: Path, version: str, released_at: str, previous: Path | None, site_url: str) -> dict[str, int]:

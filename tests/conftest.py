@@ -66,6 +66,13 @@ def edit_row(data_dir: Path, file: str, index: int, **changes) -> None:
     write_csv(path, rows)
 
 
+def leave_gaps(data_dir: Path, study_id: str, *fields: str) -> int:
+    """Empty some fields of a study in a data copy (a verified record with gaps a load may fill); its row index."""
+    index = [s["id"] for s in read_csv(data_dir / "studies.csv")].index(study_id)
+    edit_row(data_dir, "studies.csv", index, **{field: "" for field in fields})
+    return index
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface, for a server a test starts."""
     with socket.socket() as s:

@@ -18,7 +18,7 @@ from kb.datafiles import DataLocked, data_fingerprint, data_lock
 from kb.load import LoadFailed, load
 from kb.loaders.records import LinkSpec
 from kb.serve import make_datasette
-from tests.conftest import REPO, read_csv
+from tests.conftest import REPO, leave_gaps, read_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"
 
@@ -95,6 +95,7 @@ def test_duplicates_across_formats_match_by_normalised_doi(data_copy):
 
 
 def test_verified_values_are_never_overwritten(data_copy):
+    leave_gaps(data_copy, "alqarqaz_darkskin", "year", "volume")
     before = studies(data_copy)
     (data_copy / "conflict.json").write_text(
         '[{"title": "A different title for the same DOI", "DOI": "10.1001/JAMADERMATOL.2013.8687", "issued": {"date-parts": [[1999]]}},'

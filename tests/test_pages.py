@@ -39,7 +39,8 @@ async def test_claim_page_cites_sources_instead_of_ids(datasette):
     html = (await datasette.client.get("/kb/claims/acne-scar-reduction")).text
     rationale = re.search(r'id="kb-rationale">(.*?)</p>', html, re.S).group(1)
     assert '<a class="kb-cite" href="/kb/studies/paklamisiur2021" title="paklamisiur2021">Pakla-Misiur <i>et al.</i>, 2021</a>' in rationale
-    assert "Unconfirmed source (PMID 35426044), no date" in rationale
+    not_counted = html.split('id="kb-not-counted"')[1]
+    assert "Unconfirmed source (PMID 35426044), no date" in not_counted  # cited as what it is, and not counted
     assert not re.search(r"\bpaklamisiur2021\b", re.sub(r"<[^>]+>", "", rationale))
     evidence = re.search(r'id="kb-evidence">(.*)</section>', html, re.S).group(1)
     assert ">Alam <i>et al.</i>, 2014</a>" in evidence
@@ -169,9 +170,9 @@ def test_svg_markers_sit_on_their_certainty_tick(monkeypatch):
     original = matplotlib.axes.Axes.scatter
     monkeypatch.setattr(matplotlib.axes.Axes, "scatter", lambda self, xs, ys, **kw: drawn.extend(xs) or original(self, xs, ys, **kw))
     rows = [dict(claim_id=f"c{i}", statement=f"Claim {i}", kind="benefit", verdict="supported", certainty=level, n_studies=1)
-            for i, level in enumerate(["very_low", "low", "moderate", "high"])]
+            for i, level in enumerate([None, "very_low", "low", "moderate", "high"])]
     evidence_map.render_svg(rows)
-    assert sorted(drawn) == [0, 1, 2, 3]
+    assert sorted(drawn) == [0, 1, 2, 3, 4]  # 'not graded' first, then very low to high
 
 
 async def test_evidence_map_page_links_every_claim_and_folds_crowded_cells(datasette, monkeypatch):

@@ -125,7 +125,7 @@ def test_changelog_says_which_verdicts_moved_and_why(data_copy, tmp_path):
              override_reason="Test: a later trial found no effect.", override_by="Test Curator")
     links = read_csv(data_copy / "claim_evidence.csv")
     index = next(i for i, link in enumerate(links) if link["claim_id"] == claim and link["stance"] != vocab.Stance.REFUTES)
-    edit_row(data_copy, "claim_evidence.csv", index, stance=vocab.Stance.REFUTES)
+    edit_row(data_copy, "claim_evidence.csv", index, stance=vocab.Stance.REFUTES, stance_reason="Test: a later reading.")
     second = release(data_copy, tmp_path, timestamp=T2)
     assert second.version == "1.0.1" and second.previous == tmp_path / "1.0.0"
     text = (second.path / "CHANGELOG.md").read_text()
@@ -146,7 +146,8 @@ def test_changelog_lists_studies_added_and_changed(data_copy, tmp_path):
     with open(data_copy / "studies.csv", "a", newline="") as handle:
         csv.DictWriter(handle, fieldnames=list(studies[0]), lineterminator="\n").writerow(new)
     with open(data_copy / "study_verifications.csv", "a", newline="") as handle:
-        row = dict(verification[0], study_id="zz_new_study", doi="", pmid="", pmcid="")
+        record = next(v for v in verification if v["study_id"] == studies[1]["id"])
+        row = dict(record, study_id="zz_new_study", doi="", pmid="", pmcid="")
         csv.DictWriter(handle, fieldnames=list(verification[0]), lineterminator="\n").writerow(row)
     text = (release(data_copy, tmp_path, timestamp=T2).path / "CHANGELOG.md").read_text()
     studies_section = text.split("## Studies added, removed or changed")[1].split("## ")[0]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.load import load
 from kb.loads import UnloadRefused, unload
-from tests.conftest import edit_row, read_csv, write_csv
+from tests.conftest import edit_row, leave_gaps, read_csv, write_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"
 FILLS_EXISTING = ('[{"title": "Skin microneedling for acne scars associated with pigmentation in patients with dark skin",'
@@ -29,6 +29,7 @@ def without_loads(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def test_undo_restores_data_byte_for_byte_and_records_the_undo(data_copy, tmp_path):
+    leave_gaps(data_copy, "alqarqaz_darkskin", "year", "volume")
     fills = tmp_path / "fills.json"
     fills.write_text(FILLS_EXISTING, encoding="utf-8")
     states, load_ids = [snapshot(data_copy)], []
@@ -83,10 +84,10 @@ def test_undo_is_refused_when_a_later_load_changed_the_same_study(data_copy, tmp
 
 
 def test_undo_is_refused_when_a_filled_field_was_edited_since(data_copy, tmp_path):
+    index = leave_gaps(data_copy, "alqarqaz_darkskin", "year", "volume")
     fills = tmp_path / "fills.json"
     fills.write_text(FILLS_EXISTING, encoding="utf-8")
     load_id = load([fills], data_copy).files[0].load_id
-    index = [s["id"] for s in read_csv(data_copy / "studies.csv")].index("alqarqaz_darkskin")
     edit_row(data_copy, "studies.csv", index, volume="18")
     with pytest.raises(UnloadRefused) as refused:
         unload(load_id, data_copy)

@@ -33,7 +33,8 @@ from kb import vocab
 from kb.datafiles import csv_line
 from kb.models import ALL_MODELS
 
-EXCLUDED_TABLES = frozenset({"figures"})
+EXCLUDED_TABLES = frozenset({"figures", "build_history", "verdict_history", "verdict_changes"})
+"""Not published: figures are pictures, and the build history is the releasing machine's own."""
 STATUS_COLUMNS = {"claim_summary": "verdict"}
 """Status columns that no ``*_statuses`` vocabulary marks."""
 STATUS_VOCABULARY_SUFFIX = "_statuses"

@@ -55,7 +55,7 @@ def _methods_html() -> Markup:
     """docs/grading.md as HTML: rendered from the same generator, so the page always matches the code."""
     import markdown
 
-    from kb.publish import grading_markdown
+    from kb.metadata import grading_markdown
 
     return Markup(markdown.markdown(grading_markdown(), extensions=["tables"]))
 
