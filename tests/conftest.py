@@ -73,6 +73,25 @@ def leave_gaps(data_dir: Path, study_id: str, *fields: str) -> int:
     return index
 
 
+POOLED_CLAIM = "acne-scar-reduction"
+
+
+def add_poolable_outcomes(data_dir: Path) -> None:
+    """Two made-up outcomes (test values, not evidence) that the Summary of Findings pools for POOLED_CLAIM:
+    the same measure against the same kind of comparator, from two counted studies."""
+    outcomes, links = read_csv(data_dir / "outcomes.csv"), read_csv(data_dir / "outcome_claims.csv")
+    for number, (study, estimate, low, high) in enumerate((("cachafeiro2016", "1.0", "0.2", "1.8"), ("ishfaq2022", "1.5", "0.5", "2.5")), 1):
+        row = {column: "" for column in outcomes[0]}
+        row.update(id=f"test-pool-{number}", study_id=study, outcome="test scar grade", outcome_kind="efficacy",
+                   measure_group="test-scar-grade", comparator="active:test laser", comparator_kind="active",
+                   effect_measure="mean difference", estimate=estimate, ci_low=low, ci_high=high, ci_level="0.95",
+                   direction="favours_microneedling", source_url="https://example.org/test-values", note="Test values, not evidence.")
+        outcomes.append(row)
+        links.append({"outcome_id": row["id"], "claim_id": POOLED_CLAIM})
+    write_csv(data_dir / "outcomes.csv", outcomes)
+    write_csv(data_dir / "outcome_claims.csv", links)
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface, for a server a test starts."""
     with socket.socket() as s:

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import DATA, REPO, edit_row, read_csv, running_server
+from tests.conftest import DATA, POOLED_CLAIM, REPO, add_poolable_outcomes, edit_row, read_csv, running_server
 
 ARTIFACTS = REPO / "test-artifacts"
 PROBE = '<script>window.kbProbe = 1</script><img src=x onerror="window.kbProbe = 2">'
@@ -21,6 +21,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(DATA, data)
     edit_row(data, "claim_evidence.csv", 0, note=PROBE)
+    add_poolable_outcomes(data)
     with running_server(data, data.parent / "kb.db") as url:
         yield url
 
@@ -189,7 +190,9 @@ def test_home_to_claim_to_study_and_back(server, page):
 
     page.locator("#kb-claim-list").get_by_role("link", name="Microneedling makes acne scars less visible.").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Microneedling makes acne scars less visible."
-    assert "Partly supported" in page.locator("#kb-verdict").inner_text()
+    assert "Verdict:" in page.locator("#kb-verdict").inner_text() and page.locator("#kb-why").is_visible()
+    assert page.locator("#kb-findings").is_visible() and page.locator("#kb-robustness-line").is_visible()
+    assert "Not yet counted" in page.locator("#kb-not-counted").inner_text()
     evidence = page.locator("table.kb-evidence").all_inner_texts()
     assert any("Efficacy of a needling device for the treatment of acne scars" in table for table in evidence)
     assert "pmid35426044_meta" not in page.locator("#kb-rationale").inner_text()  # cited, not named by id
@@ -234,3 +237,17 @@ def test_script_probe_is_shown_as_text(server, page):
     page.goto(server + "/kb/claims/acne-scar-reduction")
     assert page.evaluate("window.kbProbe") is None
     assert page.get_by_text("<script>window.kbProbe = 1</script>", exact=False).count() >= 1
+
+
+def test_summary_of_findings_and_forest_plot_render(server, sized_page):
+    page = sized_page
+    width = page.viewport_size["width"]
+    page.goto(server + f"/kb/claims/{POOLED_CLAIM}")
+    findings = page.locator("#kb-findings")
+    assert "Pooled with random effects" in findings.inner_text()
+    forest = page.locator("figure.kb-forest img")
+    assert forest.count() == 1
+    forest.scroll_into_view_if_needed()
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", forest.element_handle())
+    assert forest.bounding_box()["width"] <= width
+    screenshot(page, f"claim-forest-{page.width_name}")

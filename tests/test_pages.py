@@ -14,7 +14,7 @@ from kb.build import build
 from kb.pages import Segment, paragraphs, segments
 from kb.serve import make_datasette
 from kb import vocab
-from tests.conftest import REPO, edit_row, read_csv, write_csv
+from tests.conftest import POOLED_CLAIM, REPO, add_poolable_outcomes, edit_row, read_csv, write_csv
 
 PROBE = '<script>alert("kb")</script><img src=x onerror=alert(1)>'
 
@@ -98,6 +98,21 @@ async def test_claim_page_shows_findings_robustness_and_what_is_not_counted(data
     expected = conn.execute("SELECT count(*) FROM claim_evidence WHERE claim_id = 'acne-scar-reduction' AND counted = 0").fetchone()[0]
     assert expected > 0 and int(not_counted.group(1)) == expected
     assert "pmid35426044_meta" in html.split('id="kb-not-counted"')[1]  # unconfirmed title: shown, not counted
+
+
+async def test_summary_of_findings_pools_comparable_outcomes_and_draws_a_forest_plot(data_copy, tmp_path):
+    add_poolable_outcomes(data_copy)
+    db = tmp_path / "kb.db"
+    build(data_copy, db)
+    (row, figure, note, effect), = sqlite3.connect(db).execute(
+        "SELECT row, figure, pooling_note, effect FROM claim_findings WHERE claim_id = ? AND pooled = 1", (POOLED_CLAIM,)).fetchall()
+    assert figure == f"forest-{POOLED_CLAIM}-{row}.svg" and "DerSimonian-Laird" in note and "I²" in note
+    assert effect.startswith("mean difference 1.2")  # inverse-variance pool of 1.0 and 1.5
+    ds = make_datasette(db, REPO / "metadata.json")
+    html = (await ds.client.get(f"/kb/claims/{POOLED_CLAIM}")).text
+    assert f'src="/-/figures/{figure}"' in html and 'id="kb-no-forest"' not in html
+    svg = await ds.client.get(f"/-/figures/{figure}")
+    assert svg.status_code == 200 and "Cachafeiro 2016" in svg.text and "pooled-diamond" in svg.text
 
 
 async def test_claim_with_nothing_counted_shows_no_certainty_and_what_waits(data_copy, tmp_path):

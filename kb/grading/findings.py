@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kb import vocab
-from kb.grading.pooling import Effect, crosses_null, effect_from_events, forest_svg, pool, why_not_poolable
+from kb.grading.pooling import Effect, crosses_null, effect_from_events, forest_svg, null_value, pool, why_not_poolable
 from kb.vocab import Certainty, ComparatorKind, EffectDirection, OutcomeKind, RiskOfBias
 
 CONTROLLED = (ComparatorKind.UNTREATED, ComparatorKind.SHAM)
@@ -115,6 +115,27 @@ def _effects(outcomes: list[dict], studies: dict[str, StudyFacts]) -> list[Effec
     return effects
 
 
+def sides(outcomes: list[dict], comparator_label: str) -> tuple[str, str] | None:
+    """(left, right) of a forest plot's no-effect line: which arm values below and above it favour.
+
+    Read from the rows' reported direction and the sign of their estimates; None when no row says, or when
+    rows disagree (a measure where lower is better beside one where higher is).
+    """
+    right_is_microneedling = set()
+    for o in outcomes:
+        null = null_value(o["effect_measure"])
+        if null is None or o["estimate"] is None or o["estimate"] == null:
+            continue
+        above = o["estimate"] > null
+        if o["direction"] == EffectDirection.FAVOURS_MICRONEEDLING:
+            right_is_microneedling.add(above)
+        elif o["direction"] == EffectDirection.FAVOURS_COMPARATOR:
+            right_is_microneedling.add(not above)
+    if len(right_is_microneedling) != 1:
+        return None
+    return (comparator_label, "microneedling") if right_is_microneedling.pop() else ("microneedling", comparator_label)
+
+
 def summarise_row(outcomes: list[dict], studies: dict[str, StudyFacts], claim_kind: str, title: str) -> Finding:
     """A Summary of Findings row for outcomes that measure one thing against one kind of comparator."""
     first = outcomes[0]
@@ -128,11 +149,14 @@ def summarise_row(outcomes: list[dict], studies: dict[str, StudyFacts], claim_ki
     else:
         note = why_not_poolable(effects) if len(effects) == len(outcomes) else (
             "Not pooled: not every study reports an estimate with an interval or events per arm.")
+        favours = sides(outcomes, comparator_label)
+        if note is None and favours is None:
+            note = "Not pooled: the sources do not say which side of no effect favours microneedling."
         if note is None:
             pooled = pool(effects)
             note = (f"Pooled with {pooled.method}: I² {pooled.i2 * 100:.0f}%, τ² {pooled.tau2:.3g}, "
                     f"{pooled.k} studies.")
-            figure = forest_svg(title, effects, pooled, ("microneedling", comparator_label))
+            figure = forest_svg(title, effects, pooled, favours)
     if pooled is not None:
         effect = f"{pooled.measure} {pooled.estimate:.2f} (95% CI {pooled.ci_low:.2f} to {pooled.ci_high:.2f}), pooled"
     else:
