@@ -70,6 +70,17 @@ def normalise_doi(doi: str) -> str:
     return strip_doi_prefix(doi).lower()
 
 
+WEB_URL = re.compile(r"https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*", re.I)
+"""An http or https address with a host and no spaces or control characters: the only links a page renders."""
+URL_COLUMNS = {"studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
+"""Columns holding addresses, and the separator of a column that holds several."""
+
+
+def is_web_url(value: object) -> bool:
+    """Whether ``value`` is an http(s) address, safe to render as a link (never ``javascript:`` or ``data:``)."""
+    return isinstance(value, str) and WEB_URL.fullmatch(value) is not None
+
+
 def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Problem]:
     """All problems in ``data_dir`` (or in ``tables`` already read from it), sorted by file and line."""
     data_dir = Path(data_dir)
@@ -94,6 +105,7 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Pro
     problems += check_verification_status(tables["studies"], tables["study_verifications"], data_dir)
     problems += check_inclusions(tables["study_inclusions"], tables["studies"], data_dir)
     problems += check_patterns(tables["overstatement_flags"], data_dir)
+    problems += check_urls(tables, data_dir)
     return sorted(set(problems))
 
 
@@ -351,4 +363,18 @@ def check_patterns(flags: Table, data_dir: Path) -> list[Problem]:
             re.compile(pattern)
         except re.error as error:
             problems.append(_problem(flags, data_dir, index, "pattern", f"not a valid regular expression: {error}"))
+    return problems
+
+
+def check_urls(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
+    """Addresses are http or https: pages render them as links, and another scheme (``javascript:``) would run."""
+    problems = []
+    for name, (column, separator) in URL_COLUMNS.items():
+        values = tables[name].column(column)
+        bad = {v for v in set(values) if v and not all(map(is_web_url, v.split(separator) if separator else [v]))}
+        for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
+            urls = values[index].split(separator) if separator else [values[index]]
+            for url in [u for u in urls if not is_web_url(u)]:
+                problems.append(_problem(tables[name], data_dir, index, column,
+                                         f"{url[:200]!r} is not an http or https address; only those are linked"))
     return problems
