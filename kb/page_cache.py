@@ -31,7 +31,9 @@ from dataclasses import dataclass
 MAX_ENTRY_BYTES = 2_000_000
 """Largest body stored: every page of the site fits; a streamed CSV export of a whole table does not."""
 MAX_TOTAL_BYTES = 64_000_000
-"""Bodies kept in all; the least recently used pages are dropped first."""
+"""Bytes kept in all; the least recently used pages are dropped first."""
+ENTRY_OVERHEAD = 1_000
+"""Bytes counted for each page beyond its body (key, headers), so that empty bodies cannot pile up unbounded."""
 MAX_AGE = 60
 """Seconds a browser, proxy or CDN may reuse a page before revalidating it with its ETag (cheap: a 304)."""
 CSRF_COOKIE = "ds_csrftoken"
@@ -51,7 +53,7 @@ class Entry:
 
 
 class PageStore:
-    """A least-recently-used store of :class:`Entry`, bounded by the total size of the bodies."""
+    """A least-recently-used store of :class:`Entry`, bounded by the total size of the bodies (and ENTRY_OVERHEAD each)."""
 
     def __init__(self, max_total_bytes: int = MAX_TOTAL_BYTES, max_entry_bytes: int = MAX_ENTRY_BYTES):
         self.max_total_bytes = max_total_bytes
@@ -73,12 +75,12 @@ class PageStore:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self.total_bytes -= len(old.body)
+            self.total_bytes -= len(old.body) + ENTRY_OVERHEAD
         self._entries[key] = entry
-        self.total_bytes += len(entry.body)
+        self.total_bytes += len(entry.body) + ENTRY_OVERHEAD
         while self.total_bytes > self.max_total_bytes:
             _, dropped = self._entries.popitem(last=False)
-            self.total_bytes -= len(dropped.body)
+            self.total_bytes -= len(dropped.body) + ENTRY_OVERHEAD
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:

@@ -237,16 +237,16 @@ async def test_only_200s_to_anonymous_gets_are_stored(datasette):
 
 
 def test_the_store_drops_the_least_recently_used_pages_beyond_its_size():
-    from kb.page_cache import Entry
+    from kb.page_cache import ENTRY_OVERHEAD, Entry
 
-    store = PageStore(max_total_bytes=250, max_entry_bytes=200)
+    store = PageStore(max_total_bytes=2 * (100 + ENTRY_OVERHEAD) + 50, max_entry_bytes=200)
     for name in "abc":
         store.put((name,), Entry(b'"x"', [], b"x" * 100))
         store.get(("a",))
     store.put(("huge",), Entry(b'"x"', [], b"x" * 201))
     assert store.get(("a",)) is not None and store.get(("c",)) is not None
     assert store.get(("b",)) is None and store.get(("huge",)) is None
-    assert store.total_bytes == 200
+    assert store.total_bytes == 2 * (100 + ENTRY_OVERHEAD)
 
 
 async def test_concurrent_misses_of_one_page_render_it_once():
