@@ -21,6 +21,7 @@ ROW_PAGES = {
 
 @hookimpl
 def prepare_jinja2_environment(env):
+    """``url is web_url`` in templates: the validation rule for addresses, so that only http(s) ones become links."""
     env.tests["web_url"] = is_web_url
 
 
