@@ -134,28 +134,40 @@ class CachingApp:
         await self._answer(entry, headers.get(b"if-none-match"), send)
 
     async def _render(self, key: tuple, scope, receive, send) -> Entry | None:
-        """The stored entry for ``key`` once rendered (by this request or one already under way), or None
-        when this request was answered directly because the response cannot be stored."""
-        while (pending := self._rendering.get(key)) is not None:
+        """The stored entry for ``key`` once rendered (by this request or by one already under way), or None when
+        this request has been answered directly because its response cannot be stored."""
+        pending = self._rendering.get(key)
+        if pending is not None:
             await pending.wait()
-            if (entry := self.store.get(key)) is not None:
-                return entry
+            entry = self.store.get(key)
+            if entry is None:  # not storable: each reader gets its own answer, side by side
+                await self.app(scope, receive, send)
+            return entry
         done = self._rendering[key] = asyncio.Event()
         try:
-            return await self._render_and_store(key, scope, receive, send)
+            return await self._render_and_store(key, scope, receive, send, done)
         finally:
-            del self._rendering[key]
-            done.set()
+            self._release(key, done)
 
-    async def _render_and_store(self, key: tuple, scope, receive, send) -> Entry | None:
+    def _release(self, key: tuple, done: asyncio.Event) -> None:
+        if self._rendering.get(key) is done:
+            del self._rendering[key]
+        done.set()
+
+    async def _render_and_store(self, key: tuple, scope, receive, send, done: asyncio.Event) -> Entry | None:
         start: dict = {}
         chunks: list[bytes] = []
         size = 0
-        storable = True
         passing_through = False
 
+        async def pass_through() -> None:
+            nonlocal passing_through
+            passing_through = True
+            self._release(key, done)  # readers waiting for this page need not wait for its end
+            await send(start)
+
         async def capture(message):
-            nonlocal storable, size, passing_through
+            nonlocal size
             if passing_through:
                 return await send(message)
             if message["type"] == "http.response.start":
@@ -165,14 +177,12 @@ class CachingApp:
                 storable = (message["status"] == 200 and _header(response_headers, b"set-cookie") is None
                             and not any(d in control for d in PRIVATE_DIRECTIVES))
                 if not storable:
-                    passing_through = True
-                    await send(message)
+                    await pass_through()
                 return
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.store.max_entry_bytes:  # too large to store: send what was held, then stream on
-                passing_through = True
-                await send(start)
+                await pass_through()
                 await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": message.get("more_body", False)})
                 chunks.clear()
 

@@ -273,3 +273,28 @@ async def test_concurrent_misses_of_one_page_render_it_once():
 
     await asyncio.gather(*(reader() for _ in range(20)))
     assert renders == 1 and bodies == [b"the page"] * 20
+
+
+async def test_readers_of_a_page_that_cannot_be_stored_do_not_wait_for_each_other():
+    """The second reader starts while the first one's answer (with a cookie) is still being sent."""
+    started, both_started = 0, asyncio.Event()
+
+    async def page_with_cookie(scope, receive, send):
+        nonlocal started
+        started += 1
+        if started == 2:
+            both_started.set()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"set-cookie", b"a=b")]})
+        await asyncio.wait_for(both_started.wait(), 30)
+        await send({"type": "http.response.body", "body": b"yours"})
+
+    cache = CachingApp(page_with_cookie, "build-1")
+    scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"", "headers": [(b"host", b"x")]}
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    await asyncio.gather(cache(scope, None, send), cache(scope, None, send))
+    assert started == 2 and len(cache.store) == 0
+    assert [m["body"] for m in sent if m["type"] == "http.response.body"] == [b"yours", b"yours"]
