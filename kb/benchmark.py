@@ -4,7 +4,9 @@
 here and now, never remembered: the build against raw ``sqlite3``
 ``executemany`` of the same rows into the same schema, the load against
 parsing the same file without loading it, page latencies against a real
-``kb serve`` on a loopback port with a bounded number of requests.
+``kb serve`` on a loopback port with a bounded number of requests (each
+rendered, the page cache bypassed), and many readers at once with ``wrk``
+against the same server beside a trivial uvicorn app (the floor).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import platform
+import re
 import shutil
 import socket
 import sqlite3
@@ -42,6 +45,15 @@ SCALES = {
 }
 REQUESTS = {"smoke": (1, 5)}
 """(warm-up, timed) requests per page; every scale not listed uses (5, 50)."""
+UNCACHED = {"Cookie": "kb_benchmark=render"}
+"""A cookie makes the page cache step aside (kb.page_cache): the latency rows time Datasette rendering each page."""
+CONNECTIONS = 200
+"""Readers at once in the concurrency rows."""
+WRK_SECONDS = {"smoke": 2}
+"""Seconds of each wrk run; every scale not listed uses 15."""
+WRK_TIMEOUT = "2s"
+"""wrk's default: a request unanswered this long counts as a timeout (an error)."""
+WRK_INSTALL = "wrk is not installed (Debian or Ubuntu: apt-get install wrk; macOS: brew install wrk)"
 REPEATS = {"smoke": 1}
 """Timed loads (each beside a parse-only run) per scale, the median reported; every scale not listed uses 3."""
 
@@ -170,22 +182,104 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
 
 
 def latency(url: str, warmup: int = 5, timed_requests: int = 50) -> tuple[float, float]:
-    """p50 and p95 in milliseconds over ``timed_requests`` requests after ``warmup`` ones."""
+    """p50 and p95 in milliseconds over ``timed_requests`` requests after ``warmup`` ones, each page rendered."""
+    request = urllib.request.Request(url, headers=UNCACHED)
     try:
         for _ in range(warmup):
-            urllib.request.urlopen(url, timeout=30).read()
+            urllib.request.urlopen(request, timeout=30).read()
     except urllib.error.HTTPError as error:
         raise RuntimeError(f"{url}: HTTP {error.code}: {error.read()[:300]!r}") from None
     samples = []
     for _ in range(timed_requests):
         start = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
             if response.status != 200:
                 raise RuntimeError(f"{url}: HTTP {response.status}")
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]
+
+
+FLOOR_PAGE = b"<!DOCTYPE html><html><body><p>" + b"x" * (30_000 - 46) + b"</p></body></html>\n"
+"""The floor's answer: a constant 30 KB page, about the size of a claim page."""
+
+
+async def floor_app(scope, receive, send):
+    """The floor for this machine: the least an ASGI app under uvicorn can do per request (a constant page)."""
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(FLOOR_PAGE)).encode())]})
+    await send({"type": "http.response.body", "body": FLOOR_PAGE})
+
+
+@dataclass
+class WrkRun:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # socket errors (connect, read, write, timeout) and non-2xx/3xx answers
+
+    def __str__(self) -> str:
+        return (f"{self.requests_per_second:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
+                f"{self.errors} errors or timeouts")
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def parse_wrk(output: str) -> WrkRun:
+    """The figures of ``wrk --latency`` output."""
+    percentile = {m.group(1): _milliseconds(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)", output, re.M)}
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = sum(map(int, socket_errors.groups())) if socket_errors else 0
+    return WrkRun(float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), percentile["50"], percentile["99"],
+                  errors + (int(non_2xx.group(1)) if non_2xx else 0))
+
+
+def wrk(url: str, seconds: int, connections: int = CONNECTIONS) -> WrkRun:
+    """``wrk`` against ``url`` for ``seconds`` with ``connections`` open at once (two threads, one per core)."""
+    threads = min(2, connections)
+    result = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", WRK_TIMEOUT, url],
+                            capture_output=True, text=True, check=True)
+    return parse_wrk(result.stdout)
+
+
+def concurrency(base: str, claim_path: str, scale: str) -> list[Row]:
+    """Many readers at once: the claim and home pages (cached) under wrk, beside the floor in the same run."""
+    names = {"floor": f"{CONNECTIONS} readers at once (wrk): floor, a constant 30 KB page from a trivial uvicorn app",
+             "claim": f"{CONNECTIONS} readers at once (wrk): claim row page",
+             "home": f"{CONNECTIONS} readers at once (wrk): home page",
+             "single": "1 reader (wrk): claim row page, cached"}
+    if shutil.which("wrk") is None:
+        return [Row(name, f"not measured: {WRK_INSTALL}") for name in names.values()]
+    seconds = WRK_SECONDS.get(scale, 15)
+    port = free_port()
+    floor = subprocess.Popen([sys.executable, "-m", "uvicorn", "kb.benchmark:floor_app", "--port", str(port), "--log-level", "warning"],
+                             cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        floor_url = f"http://127.0.0.1:{port}/"
+        wait_for(floor_url, floor)
+        runs = {"floor": wrk(floor_url, seconds)}
+    finally:
+        floor.terminate()
+        floor.wait(timeout=30)
+    target = ">= 1,000 req/s, p99 < 250 ms, 0 errors"
+    for key, path in (("claim", claim_path), ("home", "/")):
+        urllib.request.urlopen(base + path, timeout=30).read()  # rendered once, then served from the cache
+        runs[key] = wrk(base + path, seconds)
+    runs["single"] = wrk(base + claim_path, seconds, connections=1)
+    floor_run = runs["floor"]
+    rows = [Row(names["floor"], str(floor_run))]
+    for key in ("claim", "home"):
+        rows.append(Row(names[key], str(runs[key]), f"floor: {floor_run}",
+                        f"{runs[key].requests_per_second / floor_run.requests_per_second:.2f}x", target))
+    rows.append(Row(names["single"], str(runs["single"]), target="p99 < 100 ms"))
+    return rows
 
 
 def pages(data_dir: Path) -> dict[str, str]:
@@ -264,9 +358,12 @@ def run(scale: str, report: Callable[[str], None] = print) -> list[Row]:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(base + "/", server)
-            for name, path in pages(data).items():
+            timed_pages = pages(data)
+            for name, path in timed_pages.items():
                 p50, p95 = latency(base + path, *REQUESTS.get(scale, (5, 50)))
                 rows.append(Row(f"Datasette {name}", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms", target="p95 < 100 ms"))
+            report(f"{CONNECTIONS} readers at once ...")
+            rows += concurrency(base, timed_pages["claim row page (HTML)"], scale)
         finally:
             server.terminate()
             server.wait(timeout=30)

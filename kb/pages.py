@@ -218,8 +218,10 @@ HOME_CLAIMS_PER_VERDICT = 25
 
 async def home_page(db) -> dict:
     """Counts, the verdict breakdown (the first claims of each verdict) and the tables in reading order."""
-    counts = {table: (await rows(db, f"SELECT count(*) AS n FROM {table}"))[0]["n"]
-              for table in ("claims", "studies", "claim_evidence", "articles")}
+    # Datasette counts every table of an immutable database once, when it starts: reuse those counts
+    # instead of counting a million links again for each view of the home page.
+    table_counts = await db.table_counts(limit=60 * 60 * 1000)
+    counts = {table: table_counts[table] for table in ("claims", "studies", "claim_evidence", "articles")}
     totals = {r["verdict"]: r["n"] for r in await rows(db, "SELECT verdict, count(*) AS n FROM claim_summary GROUP BY verdict")}
     claims = []
     for verdict in totals:

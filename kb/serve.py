@@ -142,6 +142,16 @@ def make_datasette(db_path: Path, metadata_path: Path = METADATA_PATH) -> Datase
     return datasette
 
 
+def event_loop_factory():
+    """uvloop's event loop where it is installed (not on Windows): with httptools, it serves pages about three
+    times as fast as the standard loop and h11 (docs/performance.md)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run_server(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Start Datasette on ``host:port`` until interrupted."""
     import uvicorn
@@ -156,4 +166,5 @@ def run_server(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> None
         config = uvicorn.Config(datasette.app(), host=host, port=port, log_level="warning")
         await uvicorn.Server(config).serve()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(main())

@@ -82,6 +82,17 @@ def normalise_doi(doi: str) -> str:
     return strip_doi_prefix(doi).lower()
 
 
+WEB_URL = re.compile(r"https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*", re.I)
+"""An http or https address with a host and no spaces or control characters: the only links a page renders."""
+URL_COLUMNS = {"studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
+"""Columns holding addresses, and the separator of a column that holds several."""
+
+
+def is_web_url(value: object) -> bool:
+    """Whether ``value`` is an http(s) address, safe to render as a link (never ``javascript:`` or ``data:``)."""
+    return isinstance(value, str) and WEB_URL.fullmatch(value) is not None
+
+
 def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliography: Path | None = None) -> list[Problem]:
     """All problems in ``data_dir`` (or in ``tables`` already read from it), sorted by file and line.
 
@@ -117,6 +128,7 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliograph
     problems += check_outcomes(tables["outcomes"], data_dir)
     problems += check_outcome_claims(tables["outcome_claims"], tables["outcomes"], tables["claim_evidence"], data_dir)
     problems += check_comparator_directness(tables["claims"], tables["claim_evidence"], tables["outcomes"], tables["outcome_claims"], data_dir)
+    problems += check_urls(tables, data_dir)
     return sorted(set(problems))
 
 
@@ -526,4 +538,17 @@ def check_comparator_directness(claims: Table, links: Table, outcomes: Table, ou
             problems.append(_problem(links, data_dir, index, "directness",
                                      f"{row['study_id']} compares microneedling only with {' or '.join(sorted(found))} treatment for this claim: "
                                      f"use {Directness.COMPARATOR!r}"))
+
+
+def check_urls(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
+    """Addresses are http or https: pages render them as links, and another scheme (``javascript:``) would run."""
+    problems = []
+    for name, (column, separator) in URL_COLUMNS.items():
+        values = tables[name].column(column)
+        bad = {v for v in set(values) if v and not all(map(is_web_url, v.split(separator) if separator else [v]))}
+        for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
+            urls = values[index].split(separator) if separator else [values[index]]
+            for url in [u for u in urls if not is_web_url(u)]:
+                problems.append(_problem(tables[name], data_dir, index, column,
+                                         f"{url[:200]!r} is not an http or https address; only those are linked"))
     return problems

@@ -12,6 +12,8 @@ EXPECTED_ROWS = [
     "query evidence_for_claim", "query risk_and_safety_evidence", "query darker_skin_studies",
     "query conflicting_evidence", "query incomplete_verification", "query certainty_reasons",
     "query curator_overrides", "query load_changes", "home page", "claim_evidence table with facets",
+    "readers at once (wrk): floor", "readers at once (wrk): claim row page", "readers at once (wrk): home page",
+    "1 reader (wrk): claim row page, cached",
 ]
 
 
