@@ -17,6 +17,7 @@ from markupsafe import Markup
 from kb import vocab
 from kb.citations import cite, link_cited
 from kb.evidence_map import grid, kind_styles
+from kb.validate import is_web_url
 
 PREFERRED_TABLE_ORDER = ("claim_summary", "claims", "studies", "claim_evidence", "claim_certainty", "articles")
 """Home-page order: what a reviewer opens first."""
@@ -74,19 +75,10 @@ def external_links(study: dict) -> list[dict]:
         links.append({"label": "PubMed", "url": f"https://pubmed.ncbi.nlm.nih.gov/{study['pmid']}/"})
     if study.get("pmcid"):
         links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
-    if safe_url(study.get("url")):
+    if is_web_url(study.get("url")):
         verified = study.get("verification") in (vocab.Verification.COMPLETE, vocab.Verification.PARTIAL)
         links.append({"label": "verified record" if verified else "source record (not verified)", "url": study["url"]})
     return links
-
-
-SAFE_SCHEMES = ("https://", "http://")
-"""The only URL schemes the site turns into links (never javascript:, data: or file:)."""
-
-
-def safe_url(value) -> bool:
-    """True for an http(s) URL with no whitespace: safe to put in an href."""
-    return isinstance(value, str) and value.lower().startswith(SAFE_SCHEMES) and not any(ch.isspace() for ch in value)
 
 
 def claims_by_verdict(claims: list[dict]) -> list[dict]:
@@ -179,7 +171,7 @@ async def study_page(db, study_id: str) -> dict | None:
     return {
         "study": study,
         "citation": cite([study])[0],
-        "verified_urls": [u for u in (verification[0]["verified_urls"].split(" | ") if verification else []) if safe_url(u)],
+        "verified_urls": [u.strip() for u in (verification[0]["verified_urls"].split(" | ") if verification else []) if u.strip()],
         "verification": verification[0] if verification else None,
         "status": term(vocab.VERIFICATION_STATUSES, study["verification"]),
         "design": term(vocab.STUDY_DESIGNS, study["design"]),
@@ -373,6 +365,6 @@ def linked_cell(column: str, value) -> Markup | None:
             return _link(template.format(quote(value, safe="/:;()._-")), value)
         return None
     urls = value.split(" | ")
-    if all(safe_url(url) for url in urls):
+    if all(is_web_url(url) for url in urls):
         return Markup("<br>").join(_link(url, url) for url in urls)
     return None

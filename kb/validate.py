@@ -538,6 +538,7 @@ def check_comparator_directness(claims: Table, links: Table, outcomes: Table, ou
             problems.append(_problem(links, data_dir, index, "directness",
                                      f"{row['study_id']} compares microneedling only with {' or '.join(sorted(found))} treatment for this claim: "
                                      f"use {Directness.COMPARATOR!r}"))
+    return problems
 
 
 def check_urls(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
