@@ -138,3 +138,15 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_the_exit_status_is_read_after_the_parser_process_has_ended():
+    """The pipe closes before the process ends: here a quarter of a second before, which always gave 'exit code None'."""
+    def closes_its_pipe_then_dies():
+        os.closerange(3, 4096)
+        time.sleep(0.25)
+        os._exit(3)
+        yield
+
+    with pytest.raises(RuntimeError, match=r"\(exit code 3\)"):
+        list(parse_in_background(closes_its_pipe_then_dies))
