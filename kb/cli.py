@@ -13,6 +13,7 @@ import kb
 from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
+from kb.load import PROBLEMS_SHOWN, LoadFailed, first_and_rest, load as load_files, terminal_progress
 from kb.loaders import FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
@@ -104,8 +105,10 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
               help="Directness of the link.")
 @click.option("--indirectness-reason", default="", help="How the studies differ from the claim (for indirect links).")
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+@click.option("--max-problems", type=click.IntRange(0), default=PROBLEMS_SHOWN, show_default=True,
+              help="Problems, warnings and merges listed per file; the rest are counted (0 lists them all).")
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
-         directness, indirectness_reason, no_build):
+         directness, indirectness_reason, no_build, max_problems):
     """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
@@ -113,7 +116,6 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
     The load is recorded in data/loads.csv, data/ is updated atomically, and the
     database is rebuilt. Loading the same file twice changes nothing.
     """
-    from kb.load import LoadFailed, load as load_files, terminal_progress
     from kb.loaders.records import LinkSpec
 
     links = []
@@ -126,7 +128,7 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
                             dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
                             command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"))
     except LoadFailed as failure:
-        _print_report(failure.report)
+        _print_report(failure.report, max_problems)
         click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
         sys.exit(1)
     except ValidationError as error:
@@ -135,28 +137,33 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
     except DataLocked as error:
         click.echo(f"{error}; try again when it has finished.", err=True)
         sys.exit(1)
-    _print_report(report)
+    _print_report(report, max_problems)
 
 
-def _print_report(report) -> None:
+def _print_report(report, limit: int) -> None:
     for file_load in report.files:
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
                    f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
                    f"{file_load.count('rejected')} rejected, {file_load.links_added} links added")
-        for outcome in file_load.outcomes:
-            if outcome.action in ("merged", "duplicate"):
-                click.echo(f"  {outcome.location}: {outcome.action} into {outcome.study_id} ({outcome.detail})")
-        for problem in file_load.problems:
-            click.echo(f"  {'rejected' if report.written else 'problem'}: {problem}", err=True)
-        for warning in file_load.warnings:
-            click.echo(f"  warning: {warning}", err=True)
+        merges = [o for o in file_load.outcomes if o.action in ("merged", "duplicate")]
+        _echo_bounded([f"  {o.location}: {o.action} into {o.study_id} ({o.detail})" for o in merges], limit, "merge(s)", err=False)
+        _echo_bounded([f"  {'rejected' if report.written else 'problem'}: {p}" for p in file_load.problems], limit, "problem(s)")
+        _echo_bounded([f"  warning: {w}" for w in file_load.warnings], limit, "warning(s)")
     if report.dry_run:
         click.echo("Dry run: nothing was written.")
     elif not report.changed and not report.problems:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
+
+
+def _echo_bounded(lines: list[str], limit: int, noun: str, err: bool = True) -> None:
+    shown, rest = first_and_rest(lines, limit)
+    for line in shown:
+        click.echo(line, err=err)
+    if rest:
+        click.echo(f"  ... and {rest} more {noun} (--max-problems 0 lists them all)", err=err)
 
 
 @cli.command()

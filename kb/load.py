@@ -99,6 +99,23 @@ class LoadReport:
         return any(f.changed for f in self.files)
 
 
+PROBLEMS_SHOWN = 20
+"""How many problems (and as many warnings and merges) of each file a printed report lists by default."""
+
+
+def first_and_rest(items: list, limit: int = PROBLEMS_SHOWN) -> tuple[list, int]:
+    """The first ``limit`` of ``items`` (all of them when ``limit`` is 0) and how many were left out.
+
+    A file of garbage can hold a problem per line; every printed report goes
+    through this, so that its length does not grow with the file's.  Nothing
+    is lost: the report object keeps every problem, and a load run with
+    ``--skip-invalid`` records each rejection in ``data/load_rejections.csv``.
+    """
+    if not limit or len(items) <= limit:
+        return items, 0
+    return items[:limit], len(items) - limit
+
+
 class LoadFailed(Exception):
     """The load was refused; nothing was written.  Carries the report with every problem."""
 

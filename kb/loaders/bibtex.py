@@ -3,14 +3,21 @@
 bibtexparser handles the syntax (braces, @string macros, @comment blocks);
 its LaTeX-decoding middleware (pylatexenc) turns {\\"o} into ö.  biblatex's
 journaltitle/date are read as well as BibTeX's journal/year.
+
+bibtexparser logs a warning for every block it cannot parse; the load
+reports those blocks itself (each a rejected record), so its logger is
+silenced below ERROR.  ``library.entries`` and ``library.failed_blocks``
+rebuild a list on every access, so the blocks are taken once.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Iterator
 
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from bibtexparser.model import Entry, ParsingFailedBlock
 
 from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
 
@@ -21,14 +28,17 @@ ENTRY_TYPES = {
 }
 
 
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
 def parse(text: str) -> Iterator[ParsedRecord]:
     library = bibtexparser.parse_string(text.lstrip("\ufeff"), append_middleware=[LatexDecodingMiddleware()])
-    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line or 0)
+    blocks = sorted((b for b in library.blocks if isinstance(b, (Entry, ParsingFailedBlock))), key=lambda b: b.start_line or 0)
     if not blocks:
         raise FileRejected("no BibTeX entries (@type{key, ...}) were found")
     for index, block in enumerate(blocks, start=1):
         location = f"record {index} (line {(block.start_line or 0) + 1})"
-        if block in library.failed_blocks:
+        if isinstance(block, ParsingFailedBlock):
             yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {block.error}")])
             continue
         record = to_record({k.lower(): v for k, v in block.fields_dict.items()})
