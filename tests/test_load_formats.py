@@ -213,3 +213,21 @@ def test_curator_csv_headers_are_matched_loosely(tmp_path):
     fmt, (record,) = parse_file(path)
     assert fmt == "csv" and record.doi == "10.5555/kb-test.7001"
     assert (record.links[0].claim_id, record.links[0].rating) == ("infection-risk", 2)
+
+
+@pytest.mark.parametrize("line", ["@article{synthetic, title = {Synthetic}}", "TY  - JOUR", "PMID- 90000001", "<PubmedArticle>"])
+def test_a_curator_csv_is_recognised_by_its_header_whatever_its_cells_hold(tmp_path, line):
+    """A note that starts a line with another format's mark does not make the file that format."""
+    path = tmp_path / "notes.csv"
+    path.write_text(f'title,year,abstract\nSynthetic study with a pasted abstract,2020,"Pasted from the export:\n{line}\nend"\n',
+                    encoding="utf-8")
+    fmt, (record,) = parse_file(path)
+    assert (fmt, record.title, record.year) == ("csv", "Synthetic study with a pasted abstract", "2020")
+    assert record.abstract.startswith("Pasted from the export:")
+
+
+def test_a_header_with_a_misspelt_column_is_still_a_csv_and_named():
+    text = "Title,Athors,Year\nSynthetic study,Tester A,2020\n"
+    assert detect(text) == "csv"
+    with pytest.raises(FileRejected, match="unknown: athors"):
+        list(FORMATS["csv"](text))

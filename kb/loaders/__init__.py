@@ -2,7 +2,8 @@
 
 ``FORMATS`` maps each format name (as given to ``kb load --format``) to its
 parser; :func:`detect` recognises a format from a file's content, not its
-name.
+name: first from its structure (a header row of the template's columns,
+XML, JSON), then from the marks of the tagged formats.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def detect(text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")[:20000]
     if not head:
         raise FileRejected("the file is empty")
+    if csv_template.is_template_header(head.splitlines()[0]):
+        return "csv"
     if head.startswith("<"):
         if re.search(r"<Pubmed(Book)?Article", head):
             return "pubmed-xml"
@@ -50,9 +53,6 @@ def detect(text: str) -> str:
         return "ris"
     if BIBTEX_ENTRY.search(head):
         return "bibtex"
-    first_line = head.splitlines()[0].lower()
-    if "," in first_line and "title" in [c.strip().strip('"') for c in first_line.split(",")]:
-        return "csv"
     raise FileRejected("the format was not recognised (expected the curator CSV template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
 
 

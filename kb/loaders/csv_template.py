@@ -18,9 +18,26 @@ LINK_COLUMNS = ("claim_id", "stance", "directness", "indirectness_reason", "rati
 COLUMNS = STUDY_COLUMNS + LINK_COLUMNS
 
 
+def column_name(heading: str) -> str:
+    """A header cell as a template column name: 'Claim ID' -> 'claim_id'."""
+    return heading.strip().lower().replace(" ", "_")
+
+
+def is_template_header(line: str) -> bool:
+    """Whether ``line`` is the header row of the template: 'title' and, at least half of it, the template's columns.
+
+    Checked before any other format's marks: a cell of a curator CSV may
+    start a line with '@article{' or 'TY  - ', but no other export starts
+    with a row of these column names.  A header with a misspelt column still
+    counts, so that :func:`parse` can say which column is wrong.
+    """
+    names = [column_name(h) for h in next(csv.reader([line]), [])]
+    return "title" in names and 2 * sum(n in COLUMNS for n in names) >= len(names)
+
+
 def parse(text: str) -> Iterator[ParsedRecord]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    reader.fieldnames = [h.strip().lower().replace(" ", "_") for h in (reader.fieldnames or [])]  # 'Claim ID' -> claim_id
+    reader.fieldnames = [column_name(h) for h in (reader.fieldnames or [])]
     header = reader.fieldnames
     unknown = [h for h in header if h not in COLUMNS]
     if "title" not in header or unknown:
