@@ -33,7 +33,8 @@ from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
-    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, normalised_title, tidy, warnings_for,
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, neutralise_formulas, normalised_title, tidy,
+    warnings_for,
 )
 from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
@@ -347,12 +348,13 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         for parsed in progress(parsed_records):
             tidy(parsed.record)
             parsed.record.links.extend(links)
+            neutralised = neutralise_formulas(parsed.record)
             parsed.problems += check_record(parsed.record)
             for spec in parsed.record.links:
                 parsed.problems += check_link(spec, claims)
             for field_name, message in parsed.problems:
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            for field_name, message in warnings_for(parsed.record):
+            for field_name, message in neutralised + warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             file_load.n_read += 1
             yield parsed

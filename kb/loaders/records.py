@@ -11,9 +11,10 @@ import html
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from kb.spreadsheet_safety import is_formula, neutralise
 from kb.validate import IDENTIFIER_PATTERNS, normalise_doi, strip_doi_prefix
 
 
@@ -200,6 +201,36 @@ def tidy(record: StudyRecord) -> StudyRecord:
     if record.title.endswith(".") and not record.title.endswith(".."):
         record.title = record.title[:-1].rstrip()
     return record
+
+
+def neutralise_formulas(record: StudyRecord) -> list[tuple[str, str]]:
+    """Make every text field of ``record`` (authors and links included) safe to open in a spreadsheet.
+
+    A value a spreadsheet would run as a formula gets a leading single quote
+    (:mod:`kb.spreadsheet_safety`); returns (field, message) for each value changed.
+    """
+    changed: list[tuple[str, str]] = []
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        if value and is_formula(value):
+            setattr(record, name, _neutralised(name, value, changed))
+    if any(is_formula(a) for a in record.authors):
+        record.authors = [_neutralised("authors", a, changed) if is_formula(a) else a for a in record.authors]
+    for index, link in enumerate(record.links):
+        unsafe = {name: _neutralised(name, value, changed) for name in _LINK_TEXT_FIELDS if is_formula(value := getattr(link, name))}
+        if unsafe:
+            record.links[index] = replace(link, **unsafe)
+    return changed
+
+
+def _neutralised(name: str, value: str, changed: list[tuple[str, str]]) -> str:
+    changed.append((name, f"began with {value[0]!r}, which a spreadsheet would run as a formula; "
+                          "stored with a leading apostrophe so that it is shown as text"))
+    return neutralise(value)
+
+
+_TEXT_FIELDS = tuple(f.name for f in fields(StudyRecord) if f.type == "str")
+_LINK_TEXT_FIELDS = tuple(f.name for f in fields(LinkSpec) if f.type == "str")
 
 
 def check_record(record: StudyRecord) -> list[tuple[str, str]]:
