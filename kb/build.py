@@ -22,7 +22,7 @@ from sqlmodel import SQLModel, create_engine
 import kb
 from kb import grading, vocab
 from kb.evidence_map import render_svg
-from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
+from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (
     DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, Figure, VerdictRuleRow,
@@ -230,14 +230,15 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     return counts
 
 
-def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> BuildResult:
+def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB, lock_timeout: float = LOCK_WAIT) -> BuildResult:
     """Validate ``data_dir`` and build ``db_path`` from it.
 
     Raises :class:`ValidationError` (with every problem) before anything is
     written; the previous database is left untouched on any failure.  Holds
-    the data lock, so a build never reads a load's half-written files.
+    the data lock (waiting up to ``lock_timeout`` seconds for it), so a build
+    never reads a load's half-written files.
     """
-    with data_lock(data_dir), gc_paused():
+    with data_lock(data_dir, timeout=lock_timeout), gc_paused():
         return build_locked(data_dir, db_path)
 
 

@@ -12,7 +12,7 @@ import click
 import kb
 from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
-from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
+from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, DataLocked, data_lock
 from kb.load import PROBLEMS_SHOWN, LoadFailed, first_and_rest, load as load_files, terminal_progress
 from kb.loaders import FORMATS
 from kb.validate import ValidationError, validate as validate_data
@@ -21,9 +21,22 @@ DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, fi
                            default=DEFAULT_DATA_DIR, show_default=True, help="Folder of curated records.")
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=DEFAULT_DB, show_default=True, help="Database file to build or serve.")
+WAIT_OPTION = click.option("--wait", "lock_wait", type=click.FloatRange(0), default=LOCK_WAIT, show_default=True,
+                           help="Seconds to wait for another kb command (a load or a build) to finish with data/.")
 
 
-@click.group()
+class Commands(click.Group):
+    """The kb group: a command that finds data/ locked by another exits with a message and a way out, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DataLocked as error:
+            click.echo(f"kb: {error}\nRun the command again when it has finished, or let it wait longer with --wait SECONDS.", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Commands)
 @click.version_option(kb.__version__, prog_name="kb")
 def cli():
     """Evidence and claims knowledge base: claims anchored to their words, linked to verified studies.
@@ -43,9 +56,10 @@ def _report_problems(problems) -> None:
 
 @cli.command()
 @DATA_OPTION
-def validate(data_dir: Path):
+@WAIT_OPTION
+def validate(data_dir: Path, lock_wait: float):
     """Check data/ and print every problem (exit code 1 if there is any)."""
-    with data_lock(data_dir):
+    with data_lock(data_dir, timeout=lock_wait):
         problems = validate_data(data_dir)
     if problems:
         _report_problems(problems)
@@ -56,14 +70,15 @@ def validate(data_dir: Path):
 @cli.command()
 @DATA_OPTION
 @DB_OPTION
-def build(data_dir: Path, db_path: Path):
+@WAIT_OPTION
+def build(data_dir: Path, db_path: Path, lock_wait: float):
     """Validate data/ and build the database (the previous one is kept if anything fails)."""
-    _build(data_dir, db_path)
+    _build(data_dir, db_path, lock_wait)
 
 
-def _build(data_dir: Path, db_path: Path) -> None:
+def _build(data_dir: Path, db_path: Path, lock_wait: float) -> None:
     try:
-        result = build_database(data_dir, db_path)
+        result = build_database(data_dir, db_path, lock_timeout=lock_wait)
     except ValidationError as error:
         _report_problems(error.problems)
         sys.exit(1)
@@ -76,14 +91,15 @@ def _build(data_dir: Path, db_path: Path) -> None:
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(data_dir: Path, db_path: Path, host: str, port: int):
+@WAIT_OPTION
+def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float):
     """Build if data/ changed since the last build, then start Datasette."""
     from kb.serve import run_server
 
     if is_up_to_date(data_dir, db_path):
         click.echo(f"{db_path} is up to date with {data_dir}.")
     else:
-        _build(data_dir, db_path)
+        _build(data_dir, db_path, lock_wait)
     click.echo(f"Serving the knowledge base at http://{host}:{port}/ (Ctrl-C to stop)")
     run_server(db_path, host=host, port=port)
 
@@ -107,8 +123,9 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
 @click.option("--max-problems", type=click.IntRange(0), default=PROBLEMS_SHOWN, show_default=True,
               help="Problems, warnings and merges listed per file; the rest are counted (0 lists them all).")
+@WAIT_OPTION
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
-         directness, indirectness_reason, no_build, max_problems):
+         directness, indirectness_reason, no_build, max_problems, lock_wait):
     """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
@@ -126,16 +143,13 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
     try:
         report = load_files(list(files), data_dir, None if (no_build or dry_run) else db_path, fmt=fmt, links=links,
                             dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
-                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"))
+                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"), lock_timeout=lock_wait)
     except LoadFailed as failure:
         _print_report(failure.report, max_problems)
         click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
         sys.exit(1)
     except ValidationError as error:
         _report_problems(error.problems)
-        sys.exit(1)
-    except DataLocked as error:
-        click.echo(f"{error}; try again when it has finished.", err=True)
         sys.exit(1)
     _print_report(report, max_problems)
 
@@ -174,7 +188,8 @@ def _echo_bounded(lines: list[str], limit: int, noun: str, err: bool = True) -> 
               help="Report format.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.6, show_default=True,
               help="Lowest match score reported (0.6 means every curated concept of the claim is present).")
-def check(file, data_dir, db_path, output_format, min_score):
+@WAIT_OPTION
+def check(file, data_dir, db_path, output_format, min_score, lock_wait):
     """Check an article (plain text or HTML; '-' for standard input) against the knowledge base.
 
     Reports, in article order, the sentences that make known claims (with offsets, match score,
@@ -185,7 +200,7 @@ def check(file, data_dir, db_path, output_format, min_score):
     from kb.check import RENDERERS, CheckInputError, Matcher, check_bytes
 
     if not is_up_to_date(data_dir, db_path):
-        _build(data_dir, db_path)
+        _build(data_dir, db_path, lock_wait)
     try:
         report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=getattr(file, "name", "<stdin>"))
     except CheckInputError as error:
