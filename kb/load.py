@@ -125,30 +125,45 @@ class LoadFailed(Exception):
         super().__init__(f"{len(report.problems)} problem(s); nothing was written")
 
 
-def decode(data: bytes, encoding: str | None = None) -> str:
-    """The text of a file: UTF-8 (BOM or not), UTF-16 with BOM, or an encoding named by the curator or the file."""
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def decode(data: bytes, encoding: str | None = None, partial: bool = False) -> str:
+    """The text of a file: UTF-8 (BOM or not), UTF-16 with BOM, or an encoding named by the curator or the file.
+
+    With ``partial``, ``data`` is the head of a longer file: a character cut
+    at its end is left out instead of being an error.
+    """
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if b"\x00" in data[:8192] and not utf16:
         raise FileRejected("this is a binary file, not a text export")
     if encoding:
         try:
-            return data.decode(encoding)
+            return _decode(data, encoding, partial)
         except (UnicodeDecodeError, LookupError) as error:
             raise FileRejected(f"cannot be read as {encoding}: {error}") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+    if utf16:
+        try:
+            return _decode(data, "utf-16", partial)
+        except UnicodeDecodeError as error:
+            raise FileRejected(f"it starts with a UTF-16 byte order mark but byte {error.start} is not valid UTF-16 ({error.reason})") from None
     try:
-        return data.decode("utf-8-sig")
+        return _decode(data, "utf-8-sig", partial)
     except UnicodeDecodeError as error:
         declared = re.search(rb"%\s*Encoding:\s*([\w-]+)", data[:1000])
         if declared:
             name = declared.group(1).decode("ascii")
             try:
-                return data.decode(name)
+                return _decode(data, name, partial)
             except (UnicodeDecodeError, LookupError):
                 pass
         line = data[: error.start].count(b"\n") + 1
         raise FileRejected(f"line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8; the file is in another encoding. "
                            "If it is a legacy single-byte file (for example windows-1252), load it with --encoding cp1252") from None
+
+
+def _decode(data: bytes, encoding: str, partial: bool) -> str:
+    if not partial:
+        return data.decode(encoding)
+    "".encode(encoding)  # LookupError for a codec that is not a text encoding (rot13, zlib...)
+    return codecs.getincrementaldecoder(encoding)().decode(data, final=False)
 
 
 def file_sha256(path: Path) -> str:
@@ -339,7 +354,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
         whole = len(head) < HEAD_BYTES
-        file_load.format = detect(decode(head if whole else head[: head.rfind(b"\n") + 1] or head, encoding)) if fmt == "auto" else fmt
+        file_load.format = detect(decode(head, encoding, partial=not whole)) if fmt == "auto" else fmt
         if file_load.format == "pubmed-xml" and not encoding:
             parse = functools.partial(pubmed_xml.parse_file, path)
         else:
