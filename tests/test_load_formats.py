@@ -317,3 +317,23 @@ def test_a_ris_record_without_its_end_line_is_reported_not_dropped():
         ("record 1 (line 1)", ""), ("record 2 (line 4)", "Synthetic two"), ("record 3 (line 8)", "")]
     assert records[0].problems == records[2].problems == [
         ("", "has no end line ('ER  - ') before the next record or the end of the file: the file looks cut short")]
+
+
+def test_a_curator_csv_with_classic_mac_line_ends_is_read():
+    """Excel's 'CSV (Macintosh)' ends lines with a lone CR: the csv module raised 'new-line character seen in unquoted field'."""
+    text = "title,year,claim_id,rating\rSynthetic study one,2020,,\rSynthetic study two,2021,acne-scar-reduction,²\r"
+    records = list(FORMATS[detect(text)](text))
+    assert [(p.location, p.record.title, p.record.year) for p in records] == [
+        ("line 2", "Synthetic study one", "2020"), ("line 3", "Synthetic study two", "2021")]
+    assert records[1].problems == [("rating", "'²' is not a rating from 1 to 5")]  # int('²') raised ValueError
+
+
+def test_an_unreadable_curator_csv_is_rejected_with_its_line():
+    text = 'title,abstract\nSynthetic study,"' + "a" * 200_000 + '"\n'
+    with pytest.raises(FileRejected, match=r"line 1: not a readable CSV file \(field larger than field limit"):
+        list(FORMATS["csv"](text))
+
+
+def test_control_characters_are_not_loaded():
+    (parsed,) = FORMATS["csv"]('title,year\n"Synthetic\x00 study\x1b[31m",2020\n')
+    assert parsed.record.title == "Synthetic study [31m"

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.load import PROBLEMS_SHOWN, first_and_rest
 from kb.loaders import bibtex
+from kb.loaders.records import MESSAGE_CHARS
 from tests.test_load import snapshot
 
 GARBAGE_ALPHABET = string.ascii_letters + string.digits + " \n@{}=,\"%#"
@@ -70,3 +71,12 @@ def test_a_load_of_garbage_prints_the_first_problems_and_counts_the_rest(data_co
     assert snapshot(data_copy) == before
     every = CliRunner().invoke(cli, ["load", "--data", str(data_copy), "--format", "bibtex", "--max-problems", "0", str(path)])
     assert len([line for line in every.output.splitlines() if line.startswith("  problem: ")]) == n_problems
+
+
+def test_a_huge_value_makes_a_message_of_bounded_length(data_copy, tmp_path):
+    path = tmp_path / "huge.ris"
+    path.write_text(f"TY  - JOUR\nTI  - Synthetic study\nDO  - 11.{'5' * 1_000_000}\nER  - \n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["load", "--data", str(data_copy), str(path)])
+    assert result.exit_code == 1
+    (problem,) = [line for line in result.output.splitlines() if line.startswith("  problem: ")]
+    assert problem.endswith("... (999,519 more characters)") and len(problem) < MESSAGE_CHARS + 200

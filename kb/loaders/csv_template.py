@@ -36,7 +36,15 @@ def is_template_header(line: str) -> bool:
 
 
 def parse(text: str) -> Iterator[ParsedRecord]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline=None reads '\r' (classic Mac, 'CSV (Macintosh)') and '\r\n' line ends as '\n', which the csv module needs
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None))
+    try:
+        yield from _records(reader)
+    except csv.Error as error:
+        raise FileRejected(f"line {reader.line_num}: not a readable CSV file ({error})") from None
+
+
+def _records(reader: csv.DictReader) -> Iterator[ParsedRecord]:
     reader.fieldnames = [column_name(h) for h in (reader.fieldnames or [])]
     header = reader.fieldnames
     unknown = [h for h in header if h not in COLUMNS]
@@ -57,9 +65,10 @@ def parse(text: str) -> Iterator[ParsedRecord]:
         problems = []
         if row.get("claim_id"):
             rating = row.get("rating", "")
-            if rating and not rating.isdigit():
+            whole_number = rating.isascii() and rating.isdigit()  # not '²', which isdigit() accepts and int() refuses
+            if rating and not whole_number:
                 problems.append(("rating", f"{rating!r} is not a rating from 1 to 5"))
-            record.links.append(LinkSpec(row["claim_id"], row.get("stance", ""), int(rating) if rating.isdigit() else None,
+            record.links.append(LinkSpec(row["claim_id"], row.get("stance", ""), int(rating) if whole_number else None,
                                          row.get("note", ""), row.get("directness") or "direct", row.get("indirectness_reason", "")))
         elif any(row.get(c) for c in LINK_COLUMNS):
             problems.append(("claim_id", "link columns are filled but claim_id is empty"))

@@ -65,15 +65,27 @@ class StudyRecord:
         return self.authors[0] if self.authors else ""
 
 
+MESSAGE_CHARS = 500
+"""The longest problem message kept; the rest is counted."""
+
+
 @dataclass(frozen=True, order=True)
 class LoadProblem:
-    """One problem with one record (or the whole file when ``record`` is 0)."""
+    """One problem with one record (or the whole file when ``record`` is 0).
+
+    A message quotes the value at fault; one of a garbage file can be a
+    megabyte long, so a message is cut at :data:`MESSAGE_CHARS`.
+    """
 
     file: str
     record: int
     location: str
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_CHARS:
+            object.__setattr__(self, "message", f"{self.message[:MESSAGE_CHARS]}... ({len(self.message) - MESSAGE_CHARS:,} more characters)")
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.location}" if self.location else self.file
@@ -98,6 +110,7 @@ class FileRejected(Exception):
 
 TAG = re.compile(r"</?\s*([A-Za-z][\w.:-]*)[^>]*>|<!--.*?-->", re.S)
 SPACE = re.compile(r"\s+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INLINE_TAGS = {"i", "b", "em", "strong", "sub", "sup", "scp", "sc", "span", "u", "italic", "bold", "a", "ext-link"}
 """Markup that sits inside a word ('TGF-β<sub>1</sub>'): removed without a space."""
 
@@ -108,7 +121,8 @@ def _untag(match: re.Match) -> str:
 
 
 def clean_text(value) -> str:
-    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, spaces folded, NFC."""
+    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, control characters
+    (NUL, escape...) made spaces, spaces folded, NFC."""
     if value is None:
         return ""
     text = str(value)
@@ -117,6 +131,8 @@ def clean_text(value) -> str:
             text = html.unescape(text)
         text = TAG.sub(_untag, text)
         text = re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", SPACE.sub(" ", text)))
+    if not text.isprintable():
+        text = CONTROL.sub(" ", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
