@@ -337,3 +337,8 @@ def test_an_unreadable_curator_csv_is_rejected_with_its_line():
 def test_control_characters_are_not_loaded():
     (parsed,) = FORMATS["csv"]('title,year\n"Synthetic\x00 study\x1b[31m",2020\n')
     assert parsed.record.title == "Synthetic study [31m"
+
+
+def test_a_bibtex_syntax_error_says_what_is_wrong():
+    (parsed,) = FORMATS["bibtex"]('@article{synthetic, title = {Unclosed')
+    assert parsed.problems == [("", "could not be parsed: Unexpectedly reached end of file.")]  # was 'could not be parsed: '

@@ -39,7 +39,8 @@ def parse(text: str) -> Iterator[ParsedRecord]:
     for index, block in enumerate(blocks, start=1):
         location = f"record {index} (line {(block.start_line or 0) + 1})"
         if isinstance(block, ParsingFailedBlock):
-            yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {block.error}")])
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)  # a syntax error's str() is empty
+            yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {reason}")])
             continue
         record = to_record({k.lower(): v for k, v in block.fields_dict.items()})
         problems = []
