@@ -12,21 +12,23 @@ from __future__ import annotations
 import glob
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Integer
+from sqlalchemy import Float, Integer
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel, create_engine
 
 import kb
-from kb import grading, vocab
+from kb import grading, history, vocab
+from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities
 from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (
-    DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, Figure, VerdictRuleRow,
+    DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimFinding, ClaimRobustness, ClaimSummary, Figure,
+    VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
 from kb.vocab import Domain
@@ -47,6 +49,7 @@ class BuildResult:
     db_path: Path
     data_sha256: str
     counts: dict[str, int]
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty moved since the last build
 
 
 def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[str, list]:
@@ -58,6 +61,8 @@ def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[
         values = columns[column.name]
         if isinstance(column.type, Integer):
             typed_values[column.name] = [int(v) if v != "" else None for v in values]
+        elif isinstance(column.type, Float):
+            typed_values[column.name] = [float(v) if v != "" else None for v in values]
         elif column.nullable:
             typed_values[column.name] = [v if v != "" else None for v in values]
         else:
@@ -68,11 +73,6 @@ def typed_columns(model: type[SQLModel], columns: dict[str, list[str]]) -> dict[
 def table_columns(table: Table) -> dict[str, list]:
     """A data table's columns, typed."""
     return typed_columns(table.model, {name: table.column(name) for name in table.columns})
-
-
-def rows_of(columns: dict[str, list]) -> list[dict]:
-    names = list(columns)
-    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 def insert_columns(conn: sqlite3.Connection, model: type[SQLModel], columns: dict[str, list]) -> int:
@@ -95,11 +95,17 @@ def lookup_rows(vocabulary: vocab.Vocabulary) -> list[dict]:
     return [{"value": t.value, "label": t.label, "description": t.description, **t.extra} for t in vocabulary.terms]
 
 
-def add_study_derivations(columns: dict[str, list]) -> None:
-    """Add to typed study columns those the build derives: evidence level and darker-skin inclusion."""
+def add_study_derivations(columns: dict[str, list], verifications: dict[str, list]) -> None:
+    """Add to typed study columns those the build derives: evidence level, darker-skin inclusion, identity."""
     levels = {t.value: t.extra["evidence_level"] for t in vocab.STUDY_DESIGNS.terms}
     columns["evidence_level"] = [levels[d] for d in columns["design"]]
     columns["darker_skin_included"] = [None if high is None else int(high >= 4) for high in columns["fitzpatrick_max"]]
+    columns["identity_confirmed"], columns["identity_gaps"] = study_identities(columns, verifications)
+
+
+def add_link_statuses(links: dict[str, list], studies: dict[str, list]) -> None:
+    """Add to typed link columns whether each link counts, and why not (studies must carry their identity)."""
+    links["counted"], links["not_counted_reason"] = link_statuses(links, studies)
 
 
 def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
@@ -107,57 +113,24 @@ def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
     columns["text"] = [(Path(data_dir) / f).read_text(encoding="utf-8") for f in columns["text_file"]]
 
 
-def claim_evidence(claim_ids: list[str], links: dict[str, list], studies: dict[str, list]) -> dict[str, list[grading.Evidence]]:
-    """Each claim's links (columns of claim_evidence) joined with the study facts grading needs."""
-    facts = {study_id: (design, bias, n) for study_id, design, bias, n in
-             zip(studies["id"], studies["design"], studies["risk_of_bias"], studies["n_participants"])}
-    evidence: dict[str, list[grading.Evidence]] = {c: [] for c in claim_ids}
-    for claim_id, study_id, stance, directness, rating, reason in zip(
-            links["claim_id"], links["study_id"], links["stance"], links["directness"], links["rating"], links["indirectness_reason"]):
-        design, bias, n = facts[study_id]
-        evidence[claim_id].append(grading.Evidence(study_id, stance, directness, rating, design, bias, n, reason or ""))
-    return evidence
+GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "study_verifications", "outcomes", "outcome_claims")
 
 
-def grade_data(tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``claim_summary`` and ``claim_certainty`` for every claim of validated tables."""
-    return grade_columns({name: table_columns(tables[name]) for name in ("claims", "claim_evidence", "studies", "study_inclusions")})
+def grade_data(tables: dict[str, Table]) -> Graded:
+    """The computed tables for every claim of validated tables."""
+    columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
+    add_study_derivations(columns["studies"], columns["study_verifications"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    return grade_columns(columns)
 
 
-def grade_columns(columns: dict[str, dict[str, list]]) -> tuple[list[dict], list[dict]]:
-    """:func:`grade_data` from tables already typed by :func:`table_columns` (the build has them)."""
-    inclusions = columns["study_inclusions"]
-    return grade_claims(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
-                        list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))))
-
-
-def grade_claims(claims: list[dict], links: dict[str, list], studies: dict[str, list],
-                 inclusions: list[tuple[str, str]]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``claim_summary`` and ``claim_certainty``: claims as dicts, links and studies as typed columns."""
-    included = set(inclusions)
-    evidence = claim_evidence([c["id"] for c in claims], links, studies)
-    summaries, domains = [], []
-    for claim in claims:
-        grade = grading.grade_claim(claim["kind"], evidence[claim["id"]], included)
-        verdict = claim["override_verdict"] or grade.verdict
-        certainty = claim["override_certainty"] or grade.certainty
-        text = grading.rationale(grade, evidence[claim["id"]], claim["no_evidence_reason"] or "")
-        if claim["override_verdict"] or claim["override_certainty"]:
-            text += f" A curator ({claim['override_by']}) overrode the computed result: {claim['override_reason']}"
-        summaries.append(dict(
-            claim_id=claim["id"], statement=claim["statement"], kind=claim["kind"], topic=claim["topic"],
-            verdict=verdict, certainty=certainty, computed_verdict=grade.verdict, verdict_rule=grade.verdict_rule,
-            computed_certainty=grade.certainty, starting_certainty=grade.starting_certainty,
-            overridden=int(bool(claim["override_verdict"] or claim["override_certainty"])),
-            n_supports=grade.counts["supports"], n_qualifies=grade.counts["qualifies"],
-            n_mixed=grade.counts["mixed"], n_refutes=grade.counts["refutes"],
-            n_studies=grade.n_studies, n_participants=grade.participants,
-            best_evidence_level=grade.best_evidence_level, key_sources=", ".join(grade.key_sources),
-            rationale=text,
-        ))
-        domains.append(dict(claim_id=claim["id"], domain=Domain.START, change=0, reason=grade.starting_reason))
-        domains += [dict(claim_id=claim["id"], domain=d.domain, change=d.change, reason=d.reason) for d in grade.domains]
-    return summaries, domains
+def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
+    """:func:`grade_data` from tables already typed and derived (the build has them)."""
+    inclusions, outcome_claims = columns["study_inclusions"], columns["outcome_claims"]
+    return grade_all(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
+                     list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))),
+                     rows_of(columns["outcomes"]),
+                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))))
 
 
 def create_fts(conn: sqlite3.Connection) -> None:
@@ -195,13 +168,21 @@ def create_indexes(conn: sqlite3.Connection, engine) -> None:
             conn.execute(str(CreateIndex(index).compile(engine)))
 
 
-def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerprint: str) -> dict[str, int]:
-    """Write every table of a fresh database at ``path`` from validated ``tables``."""
+def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerprint: str,
+                   history_of: Path) -> tuple[dict[str, int], history.HistoryUpdate]:
+    """Write every table of a fresh database at ``path`` from validated ``tables``, with the verdict history of ``history_of``.
+
+    Returns the row counts and this build's part of the history, to be committed once the database is in place.
+    """
     engine = create_engine(f"sqlite:///{path}")  # compiles the schema's DDL; the rows go in through sqlite3
     columns = {name: table_columns(t) for name, t in tables.items()}
     add_article_texts(columns["articles"], data_dir)
-    add_study_derivations(columns["studies"])
-    summaries, domains = grade_columns(columns)
+    add_study_derivations(columns["studies"], columns["study_verifications"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    graded = grade_columns(columns)
+    built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    update = history.plan(history_of, fingerprint, built_at, graded.summaries, history.claim_evidence_facts(columns["claim_evidence"], columns["studies"]),
+                          history.claim_overrides(columns["claims"]))
     conn = sqlite3.connect(path)
     try:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -214,21 +195,25 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
             insert_rows(conn, VerdictRuleRow, [dict(rule=i, verdict=r.verdict, condition=r.condition)
                                                for i, r in enumerate(grading.VERDICT_RULES, start=1)])
             counts = {model.__tablename__: insert_columns(conn, model, columns[model.__tablename__]) for model in DATA_MODELS}
-            insert_rows(conn, ClaimSummary, summaries)
-            insert_rows(conn, ClaimCertainty, domains)
-            insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(summaries))])
+            insert_rows(conn, ClaimSummary, graded.summaries)
+            insert_rows(conn, ClaimCertainty, graded.domains)
+            insert_rows(conn, ClaimRobustness, graded.robustness)
+            insert_rows(conn, ClaimFinding, graded.findings)
+            insert_rows(conn, Figure, [dict(name=EVIDENCE_MAP, media_type="image/svg+xml", content=render_svg(graded.summaries)),
+                                       *graded.figures])
             create_fts(conn)
             create_indexes(conn, engine)
             insert_rows(conn, BuildInfo, [dict(
-                id=1, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), data_sha256=fingerprint,
+                id=1, built_at=built_at, data_sha256=fingerprint,
                 kb_version=kb.__version__, n_claims=counts["claims"], n_studies=counts["studies"],
                 n_links=counts["claim_evidence"])])
+        history.copy_into(conn, update)
     finally:
         conn.close()
         engine.dispose()
     with open(path, "rb+") as handle:  # durable before it is renamed into place
         os.fsync(handle.fileno())
-    return counts
+    return counts, update
 
 
 def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB, lock_timeout: float = LOCK_WAIT) -> BuildResult:
@@ -256,12 +241,13 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
-        counts = write_database(temporary, data_dir, tables, fingerprint)
+        counts, update = write_database(temporary, data_dir, tables, fingerprint, db_path)
         failpoint("build:database-written")
         os.replace(temporary, db_path)
+        history.commit(update)
     finally:
         temporary.unlink(missing_ok=True)
-    return BuildResult(db_path, fingerprint, counts)
+    return BuildResult(db_path, fingerprint, counts, [change["claim_id"] for change in update.changes])
 
 
 def remove_stale_temporaries(db_path: Path) -> None:

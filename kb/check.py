@@ -23,6 +23,7 @@ import html as html_module
 import json
 import re
 import sqlite3
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -290,6 +291,20 @@ class Matcher:
 
 
 CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|when|so)\b", re.I)
+
+
+def current_matcher(data_dir: Path, db_path: Path) -> Matcher:
+    """The matcher for ``data_dir`` as it is now: read from ``db_path`` when that was built from it, else from a
+    private build in a temporary folder.
+
+    A check never rebuilds ``db_path``: a running ``kb serve`` may be showing it.
+    """
+    from kb.build import build, is_up_to_date
+
+    if is_up_to_date(data_dir, db_path):
+        return Matcher.from_database(db_path)
+    with tempfile.TemporaryDirectory(prefix="kb-check-") as folder:
+        return Matcher.from_database(build(data_dir, Path(folder) / "kb.db").db_path)
 
 
 def _core_negated(text: str, core: re.Pattern) -> bool:

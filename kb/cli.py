@@ -32,7 +32,10 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except DataLocked as error:
-            click.echo(f"kb: {error}\nRun the command again when it has finished, or let it wait longer with --wait SECONDS.", err=True)
+            command = self.get_command(ctx, ctx.invoked_subcommand or "")
+            waits = command is not None and any(p.name == "lock_wait" for p in command.params)
+            way_out = ", or let it wait longer with --wait SECONDS." if waits else "."
+            click.echo(f"kb: {error}\nRun the command again when it has finished{way_out}", err=True)
             ctx.exit(1)
 
 
@@ -84,6 +87,7 @@ def _build(data_dir: Path, db_path: Path, lock_wait: float) -> None:
         sys.exit(1)
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     click.echo(f"Built {result.db_path} from {data_dir}: {counts}.")
+    _print_moved(result.moved)
 
 
 @cli.command()
@@ -156,6 +160,9 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
 
 def _print_report(report, limit: int) -> None:
     for file_load in report.files:
+        if file_load.same_as:
+            click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
+            continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
                    f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
@@ -170,6 +177,70 @@ def _print_report(report, limit: int) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
+    _print_moved(report.moved)
+
+
+def _print_moved(moved: list[str]) -> None:
+    if moved:
+        click.echo(f"{len(moved)} claim(s) whose verdict or certainty moved since the last build: {', '.join(moved)} (kb diff says why).")
+
+
+@cli.command()
+@DATA_OPTION
+def loads(data_dir: Path):
+    """List the loads, oldest first: id, when, file, format, and what each added, merged and rejected."""
+    from kb.loads import list_loads
+
+    rows = list_loads(data_dir)
+    if not rows:
+        click.echo(f"No loads in {data_dir}/loads.csv yet.")
+    for row in rows:
+        state = f"; undone at {row['undone_at']}" if row["undone_at"] else ""
+        click.echo(f"{row['id']}  {row['started_at']}  {row['file_name']} ({row['format']}): {row['n_added']} added, "
+                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added{state}")
+
+
+@cli.command()
+@click.argument("load_id")
+@DATA_OPTION
+@DB_OPTION
+@click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+@WAIT_OPTION
+def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool, lock_wait: float):
+    """Undo load LOAD_ID: remove the studies and links it added, empty the fields it filled in.
+
+    Atomic, and recorded (the load stays in data/loads.csv with its undone_at time). Refused, with
+    every reason, when a later change depends on the load: undo later loads first, or undo the
+    curator's change.
+    """
+    from kb.loads import UnloadRefused, unload as unload_load
+
+    try:
+        report = unload_load(load_id, data_dir, None if no_build else db_path, lock_timeout=lock_wait)
+    except UnloadRefused as refused:
+        click.echo(f"Load {refused.load_id} was not undone; nothing was written:", err=True)
+        for reason in refused.reasons:
+            click.echo(f"  {reason}", err=True)
+        sys.exit(1)
+    click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
+               f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
+               f"removed {report.rejections_removed} rejection records.")
+    _print_moved(report.moved)
+
+
+@cli.command()
+@DATA_OPTION
+@DB_OPTION
+def diff(data_dir: Path, db_path: Path):
+    """List the claims whose verdict or certainty moved in the latest build, and why (links, studies, overrides)."""
+    from kb.history import latest_changes, render_changes
+
+    if not db_path.exists():
+        click.echo(f"{db_path} does not exist yet: run kb build.", err=True)
+        sys.exit(1)
+    if not is_up_to_date(data_dir, db_path):
+        click.echo(f"Note: {db_path} is older than {data_dir}; run kb build to compare the current data.", err=True)
+    click.echo(render_changes(latest_changes(db_path)), nl=False)
 
 
 def _echo_bounded(lines: list[str], limit: int, noun: str, err: bool = True) -> None:
@@ -188,21 +259,24 @@ def _echo_bounded(lines: list[str], limit: int, noun: str, err: bool = True) -> 
               help="Report format.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.6, show_default=True,
               help="Lowest match score reported (0.6 means every curated concept of the claim is present).")
-@WAIT_OPTION
-def check(file, data_dir, db_path, output_format, min_score, lock_wait):
+def check(file, data_dir, db_path, output_format, min_score):
     """Check an article (plain text or HTML; '-' for standard input) against the knowledge base.
 
     Reports, in article order, the sentences that make known claims (with offsets, match score,
     direction, verdict, certainty and the strongest sources), overstatement flags, and sentences
-    that look like health claims but match nothing (candidates for curation). Builds the
-    database first if data/ changed.
+    that look like health claims but match nothing (candidates for curation). When data/
+    changed since the last build, checks against a private build of it: the database a
+    running `kb serve` shows is never rebuilt by a check.
     """
-    from kb.check import RENDERERS, CheckInputError, Matcher, check_bytes
+    from kb.check import RENDERERS, CheckInputError, check_bytes, current_matcher
 
-    if not is_up_to_date(data_dir, db_path):
-        _build(data_dir, db_path, lock_wait)
     try:
-        report = check_bytes(file.read(), Matcher.from_database(db_path), min_score, source=getattr(file, "name", "<stdin>"))
+        matcher = current_matcher(data_dir, db_path)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    try:
+        report = check_bytes(file.read(), matcher, min_score, source=getattr(file, "name", "<stdin>"))
     except CheckInputError as error:
         click.echo(f"kb check: {error}", err=True)
         sys.exit(1)
@@ -214,10 +288,55 @@ def check(file, data_dir, db_path, output_format, min_score, lock_wait):
               help="Write here instead of the repository's metadata.json.")
 def metadata(output: Path | None):
     """Regenerate metadata.json (Datasette's), docs/columns.md and docs/grading.md from the code."""
-    from kb.publish import METADATA_PATH, write_metadata
+    from kb.metadata import METADATA_PATH, write_metadata
 
     path = write_metadata(output or METADATA_PATH)
     click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("releases"), show_default=True,
+              help="Folder of releases; this one goes into OUT/VERSION.")
+@click.option("--version", "version", default=None, help="Version X.Y.Z (default: the patch after the latest release in --out, or 1.0.0).")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Release folder the CHANGELOG compares with (default: the latest release in --out).")
+@click.option("--timestamp", default=None, help="Release time, ISO 8601 (default: SOURCE_DATE_EPOCH, else now); the only clock a release records.")
+@click.option("--site-url", default="", help="Address of the published site, for the claim reviews' links (optional).")
+def release(data_dir, out_dir, version, previous, timestamp, site_url):
+    """Build a versioned, reproducible release: tables as CSV and JSON with a data package, kb.db,
+    ClaimReview, RIS/BibTeX/CSL-JSON, a CHANGELOG against the previous release, and SHA-256 checksums."""
+    from kb.release import ReleaseError, release as make_release
+
+    try:
+        result = make_release(data_dir, out_dir, version, previous, timestamp, site_url)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
+    since = f" (CHANGELOG against {result.previous})" if result.previous else " (first release)"
+    click.echo(f"Released {result.version} in {result.path}{since}: {result.counts.get('claims', 0)} claims, "
+               f"{result.counts.get('studies', 0)} studies.")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@DATA_OPTION
+def publish(folder: Path, data_dir: Path):
+    """Write a deployable site into FOLDER (a new folder): the immutable kb.db, its inspect file, metadata,
+    templates, plugins, static files, pinned requirements and a Dockerfile that serves it read-only."""
+    from kb.publish import PublishError, publish as publish_site
+
+    try:
+        publish_site(folder, data_dir)
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Published the site in {folder}; serve it with: cd {folder} && docker build -t kb-site . && docker run -p 8001:8001 kb-site")
+
 
 if __name__ == "__main__":
     cli()

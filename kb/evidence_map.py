@@ -35,7 +35,7 @@ def render_svg(summaries: list[dict]) -> str:
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "kb-evidence-map", "font.size": 9})
-    certainties = [t.value for t in sorted(vocab.CERTAINTY_LEVELS.terms, key=lambda t: t.extra["rank"])]
+    certainties = [None] + [t.value for t in sorted(vocab.CERTAINTY_LEVELS.terms, key=lambda t: t.extra["rank"])]
     verdicts = [t.value for t in sorted(vocab.VERDICTS.terms, key=lambda t: (t.extra["rank"], t.value))]  # most favourable on top
     cells: dict[tuple[int, int], list[dict]] = defaultdict(list)
     for row in sorted(summaries, key=lambda r: r["claim_id"]):
@@ -55,7 +55,7 @@ def render_svg(summaries: list[dict]) -> str:
     for kind, (xs, ys, sizes) in points.items():
         axes.scatter(xs, ys, s=sizes, marker=KIND_MARKERS[kind], color=KIND_COLOURS[kind], alpha=0.75,
                      edgecolors="black", linewidths=0.6, zorder=3, label=f"{kind} claim")
-    axes.set_xticks(range(len(certainties)), [vocab.CERTAINTY_LEVELS.term(c).label for c in certainties])
+    axes.set_xticks(range(len(certainties)), [vocab.CERTAINTY_LEVELS.term(c).label if c else "Not graded" for c in certainties])
     axes.set_yticks(range(len(verdicts)), [vocab.VERDICTS.term(v).label for v in verdicts])
     axes.set_xlim(-0.6, len(certainties) - 0.4)
     axes.set_ylim(-0.6, len(verdicts) - 0.4)

@@ -33,12 +33,12 @@ from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
-    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, check_record, dedup_keys, neutralise_formulas, normalised_title, tidy,
-    warnings_for,
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, neutralise_formulas,
+    normalised_title, tidy, type_as_reported, warnings_for,
 )
-from kb.models import Claim, ClaimEvidence, Load, LoadRejection, Study, StudyVerification, data_columns
+from kb.models import Claim, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
-from kb.vocab import Directness, RiskOfBias, Verification
+from kb.vocab import Directness, ReviewStatus, RiskOfBias, Verification
 
 IDENTIFIERS = ("doi", "pmid", "pmcid")
 FILLABLE = ("title", "authors", "first_author", "journal", "year", "volume", "issue", "pages",
@@ -70,6 +70,7 @@ class FileLoad:
     problems: list[LoadProblem] = field(default_factory=list)
     warnings: list[LoadProblem] = field(default_factory=list)
     links_added: int = 0
+    same_as: str = ""  # the file of this command with the same bytes (SHA-256): this copy is skipped
 
     def count(self, action: str) -> int:
         return self.counts[action]
@@ -90,6 +91,7 @@ class LoadReport:
     files: list[FileLoad]
     written: bool = False
     dry_run: bool = False
+    moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty the rebuild moved
 
     @property
     def problems(self) -> list[LoadProblem]:
@@ -218,15 +220,19 @@ class StudyRow:
         return getattr(self, name, default)
 
 
+NOT_YET_ASSESSED = dict(risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
+                        verification=Verification.UNVERIFIED)
+"""What a loaded study says until a curator assesses and verifies it."""
+
+
 def study_row(record: StudyRecord, study_id: str, load_id: str) -> StudyRow:
     return StudyRow(
         id=study_id, title=record.title, authors=", ".join(record.authors), first_author=record.first_author,
         journal=sys.intern(record.journal), year=sys.intern(record.year), volume=sys.intern(record.volume),
         issue=sys.intern(record.issue), pages=record.pages, doi=record.doi, pmid=record.pmid, pmcid=record.pmcid, design=record.design or "unclassified",
-        design_as_reported="", design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
+        design_as_reported=type_as_reported(record), design_is_guess=str(int(record.design_is_guess)), n_participants=record.n_participants,
         n_as_reported=record.n_participants, population=record.population, fitzpatrick_min="", fitzpatrick_max="",
-        risk_of_bias=RiskOfBias.NOT_ASSESSED, risk_of_bias_reason="Loaded from an export file; not yet assessed by a curator.",
-        verification=Verification.UNVERIFIED, url="", abstract=record.abstract,
+        **NOT_YET_ASSESSED, url=bookshelf_url(record.accession), abstract=record.abstract,
         added_by_load=load_id, changed_by_load=load_id,
     )
 
@@ -244,6 +250,9 @@ class KnowledgeBase:
         self.links = read_table(data_dir, ClaimEvidence).records()
         self.loads = read_table(data_dir, Load).records()
         self.rejections = read_table(data_dir, LoadRejection).records()
+        self.fills = read_table(data_dir, LoadFill).records()
+        self.fill_keys = {(f["load_id"], f["study_id"], f["field"]) for f in self.fills}
+        self.added_by: dict[str, str] = {}  # study id -> the load of this command that added it
         self.claims = {c["id"] for c in read_table(data_dir, Claim).records()}
         self.verified = {v["study_id"] for v in read_table(data_dir, StudyVerification).records()}
         self.by_id = {s["id"]: s for s in self.studies}
@@ -288,6 +297,7 @@ class KnowledgeBase:
         return self.index.get(key[0]) if key else None
 
     def add(self, row: dict) -> None:
+        self.added_by[row["id"]] = row["added_by_load"]
         self.studies.append(row)
         self.by_id[row["id"]] = row
         self._index(row)
@@ -306,9 +316,19 @@ class KnowledgeBase:
             study[name] = value
             filled.append(name)
         if filled:
+            if self.added_by.get(study_id) != load_id:  # what undoing the load must put back
+                self.record_fills(study, filled, load_id)
             study["changed_by_load"] = load_id
             self._index(study)
         return filled
+
+    def record_fills(self, study: StudyRow | dict, filled: list[str], load_id: str) -> None:
+        """Record the fields ``load_id`` filled on ``study`` (and its previous changed_by_load), once per load and field."""
+        for name in [*filled, "changed_by_load"]:
+            if (load_id, study["id"], name) not in self.fill_keys:
+                self.fill_keys.add((load_id, study["id"], name))
+                old, new = (study["changed_by_load"], load_id) if name == "changed_by_load" else ("", study[name])
+                self.fills.append(dict(load_id=load_id, study_id=study["id"], field=name, old_value=old, new_value=new))
 
     def add_link(self, spec: LinkSpec, study_id: str, load_id: str) -> bool:
         if (spec.claim_id, study_id) in self.link_keys:
@@ -316,7 +336,7 @@ class KnowledgeBase:
         self.link_keys.add((spec.claim_id, study_id))
         self.links.append(dict(claim_id=spec.claim_id, study_id=study_id, stance=spec.stance, directness=spec.directness,
                                indirectness_reason=spec.indirectness_reason, rating=str(spec.rating), note=spec.note,
-                               added_by_load=load_id, changed_by_load=load_id))
+                               review_status=ReviewStatus.PROPOSED, added_by_load=load_id, changed_by_load=load_id))
         return True
 
 
@@ -369,7 +389,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
                 parsed.problems += check_link(spec, claims)
             for field_name, message in parsed.problems:
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            for field_name, message in neutralised + warnings_for(parsed.record):
+            for field_name, message in parsed.warnings + neutralised + warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             file_load.n_read += 1
             yield parsed
@@ -431,6 +451,13 @@ def check_planned_data(data_dir: Path, planned: dict[type[SQLModel], list[list[s
         raise ValidationError(problems)
 
 
+def commit_planned(data_dir: Path, planned: dict[type[SQLModel], list[list[str]]]) -> None:
+    """Validate data/ as it would be with the ``planned`` files, then write them all at once (call with the data lock held)."""
+    check_planned_data(data_dir, planned)
+    commit_files(data_dir, {model.__data_file__: functools.partial(write_csv, model=model, values=values)
+                            for model, values in planned.items()})
+
+
 def _identity(items: Iterable) -> Iterable:
     return items
 
@@ -448,13 +475,22 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
     with gc_paused(), data_lock(data_dir, timeout=lock_timeout):
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
+        first_with: dict[str, Path] = {}
+        taken = {row["id"] for row in state.loads}  # an undone load keeps its id: the same file again within the second gets '-2'
         for path in map(Path, paths):
             started = datetime.now(timezone.utc)
             sha = file_sha256(path) if path.is_file() else ""
-            file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"),
-                                 load_id=f"{started:%Y%m%dT%H%M%S}-{sha[:8]}")
-            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
+            base = f"{started:%Y%m%dT%H%M%S}-{sha[:8]}"
+            load_id = next(i for i in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 2))) if i not in taken)
+            taken.add(load_id)
+            file_load = FileLoad(path, sha, started_at=started.isoformat(timespec="seconds"), load_id=load_id)
             report.files.append(file_load)
+            if sha in first_with:  # the same file twice, or under two names: the second copy adds nothing
+                file_load.same_as = str(first_with[sha])
+                continue
+            if sha:
+                first_with[sha] = path
+            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
         failpoint("load:planned")
         file_level = [p for p in report.problems if p.record == 0]
         if file_level or (report.problems and not skip_invalid):
@@ -462,20 +498,21 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         if dry_run or not report.changed:
             return report
         for file_load in report.files:
+            if file_load.same_as:
+                continue
             state.loads.append(load_row(file_load, command))
             state.rejections += [dict(load_id=file_load.load_id, record=str(p.record), field=p.field, location=p.location, message=p.message)
                                  for p in file_load.problems]
         state.release_indexes()
         planned = {Study: sorted_rows(Study, state.studies, consume=True), ClaimEvidence: sorted_rows(ClaimEvidence, state.links, consume=True),
-                   Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections)}
+                   Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections),
+                   LoadFill: sorted_rows(LoadFill, state.fills)}
         del state
-        check_planned_data(data_dir, planned)
-        commit_files(data_dir, {model.__data_file__: functools.partial(write_csv, model=model, values=values)
-                                for model, values in planned.items()})
+        commit_planned(data_dir, planned)
         report.written = True
         failpoint("load:committed")
         if db_path is not None:
-            build_locked(data_dir, Path(db_path))
+            report.moved = build_locked(data_dir, Path(db_path)).moved
     return report
 
 

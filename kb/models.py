@@ -45,6 +45,8 @@ _EXTRA_COLUMN_DOCS = {
     "starting_certainty": "GRADE certainty a body of evidence starts from when this is its best design.",
     "is_review": "1 when the design summarises other studies (reviews), 0 for primary studies.",
     "rank": "Order of the value, higher is stronger or more favourable.",
+    "risk_of_bias_tool": "The risk-of-bias tool studies of this design are judged with (see risk_of_bias_tools).",
+    "tool": "The risk-of-bias tool the domain belongs to (see risk_of_bias_tools).",
 }
 
 LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}
@@ -90,6 +92,8 @@ class Claim(SQLModel, table=True):
     outcome: str = Field(default="", description="The outcome the claim promises or warns of, where the article names it.")
     scope_note: str = Field(default="", description="Why the claim was drawn this way (for example, why a bundled sentence was split).")
     no_evidence_reason: str = Field(default="", description="Filled when no source bears on the claim: what was looked for.")
+    improves_without_treatment: int = Field(default=0, description="1 when the outcome can improve on its own (scars maturing, irritation settling, pigment fading): uncontrolled before-after evidence then cannot alone support a benefit.")
+    natural_course_note: str = Field(default="", description="For improves_without_treatment: how the outcome changes untreated, in the curator's words.")
     override_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Curator's verdict replacing the computed one; needs override_reason and override_by.")
     override_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Curator's certainty replacing the computed one; needs override_reason and override_by.")
     override_reason: str = Field(default="", description="Why the curator overrode the computed value.")
@@ -101,7 +105,7 @@ class Study(SQLModel, table=True):
 
     __tablename__ = "studies"
     __data_file__: ClassVar[str] = "studies.csv"
-    __computed__: ClassVar[tuple[str, ...]] = ("evidence_level", "darker_skin_included")
+    __computed__: ClassVar[tuple[str, ...]] = ("evidence_level", "darker_skin_included", "identity_confirmed", "identity_gaps")
 
     id: str = Field(primary_key=True, description="Stable slug of the study (the bibliography key where it came from there).")
     title: str = Field(default="", description="Title as verified; empty where it could not be confirmed.")
@@ -124,7 +128,9 @@ class Study(SQLModel, table=True):
     fitzpatrick_min: Optional[int] = Field(default=None, description="Lightest Fitzpatrick skin type included (1-6), where reported.")
     fitzpatrick_max: Optional[int] = Field(default=None, description="Darkest Fitzpatrick skin type included (1-6), where reported.")
     risk_of_bias: str = Field(foreign_key=_lookup(vocab.RISK_OF_BIAS), description="Curator's risk-of-bias judgement (see risk_of_bias_levels).")
-    risk_of_bias_reason: str = Field(default="", description="Why, in a few words.")
+    risk_of_bias_reason: str = Field(default="", description="Why, in a few words; names device-maker funding where there is any.")
+    funding_coi: str = Field(default="", description="Funding and conflicts of interest as the verified record states them; empty where not stated.")
+    industry_funded: Optional[int] = Field(default=None, description="1 when a device or product maker sponsored the study or an author has ties to one, 0 when the record states there are none, empty when not stated.")
     verification: str = Field(foreign_key=_lookup(vocab.VERIFICATION_STATUSES), description="How far the record was verified (see verification_statuses).")
     url: str = Field(default="", description="The public record the metadata was checked against (first of verified_urls).")
     abstract: str = Field(default="", description="Abstract as given by a loaded export file; empty for studies from the verified bibliography.")
@@ -132,6 +138,8 @@ class Study(SQLModel, table=True):
     changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this study (filled empty fields).")
     evidence_level: Optional[int] = Field(default=None, index=True, description="Evidence level from the design (filled by the build).")
     darker_skin_included: Optional[int] = Field(default=None, description="1 when Fitzpatrick IV-VI are included, 0 when not, empty when unknown (filled by the build).")
+    identity_confirmed: int = Field(default=0, description="1 when the title and at least one identifier (DOI, PMID, PMCID, trial registry id or the issuing agency's own page) are confirmed; only such studies count towards verdicts (filled by the build).")
+    identity_gaps: str = Field(default="", description="Fields of the record nobody could confirm (filled by the build from the verification record).")
 
 
 class StudyVerification(SQLModel, table=True):
@@ -155,16 +163,23 @@ class ClaimEvidence(SQLModel, table=True):
 
     __tablename__ = "claim_evidence"
     __data_file__: ClassVar[str] = "claim_evidence.csv"
+    __computed__: ClassVar[tuple[str, ...]] = ("counted", "not_counted_reason")
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
     study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study.")
     stance: str = Field(foreign_key=_lookup(vocab.STANCES), description="What the study says about the claim (see stances).")
     directness: str = Field(foreign_key=_lookup(vocab.DIRECTNESS), description="Direct, or how it is indirect (see directness).")
     indirectness_reason: str = Field(default="", description="For indirect links: how the study differs from the claim.")
-    rating: int = Field(description="1-5: how well this source supports this claim (see support_ratings).")
-    note: str = Field(description="What this source shows about this claim, in the curator's words.")
+    rating: int = Field(description="1-5: how much weight this source carries for this claim, whatever its stance (see support_ratings).")
+    note: str = Field(description="What this source shows about this claim, in the curator's words, saying no more than the verified facts.")
+    stance_reason: str = Field(default="", description="Why the stance differs from the librarian's hint in the verified bibliography (required where it does).")
+    review_status: str = Field(default="proposed", foreign_key=_lookup(vocab.REVIEW_STATUSES), description="Whether the link counts yet (see review_statuses); kb load adds proposed links.")
+    reviewed_by: str = Field(default="", description="Who accepted or rejected the link.")
+    reviewed_on: str = Field(default="", description="When (YYYY-MM-DD).")
     added_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that added this link (empty for links curated by hand).")
     changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this link.")
+    counted: int = Field(default=0, description="1 when the link feeds certainty and verdict: accepted, to a study whose identity is confirmed (filled by the build).")
+    not_counted_reason: str = Field(default="", description="Why the link does not count yet (filled by the build).")
 
 
 class StudyInclusion(SQLModel, table=True):
@@ -176,6 +191,62 @@ class StudyInclusion(SQLModel, table=True):
     review_id: str = Field(primary_key=True, foreign_key="studies.id", description="The review.")
     study_id: str = Field(primary_key=True, foreign_key="studies.id", description="A study the review includes.")
     note: str = Field(default="", description="Where the inclusion is recorded.")
+
+
+class StudyBiasDomain(SQLModel, table=True):
+    """Risk of bias by domain: RoB 2 for randomised trials, ROBINS-I for non-randomised comparative studies."""
+
+    __tablename__ = "study_bias_domains"
+    __data_file__: ClassVar[str] = "study_bias_domains.csv"
+
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study.")
+    domain: str = Field(primary_key=True, foreign_key=_lookup(vocab.BIAS_DOMAINS), description="The domain (see bias_domains); it must belong to the tool of the study's design.")
+    judgement: str = Field(foreign_key=_lookup(vocab.RISK_OF_BIAS), description="low, some_concerns or high for this domain.")
+    reason: str = Field(description="What the verified record shows, in the curator's words.")
+
+
+class Outcome(SQLModel, table=True):
+    """One measured result of one study: comparator, estimate, interval, follow-up (from the verified outcomes table)."""
+
+    __tablename__ = "outcomes"
+    __data_file__: ClassVar[str] = "outcomes.csv"
+
+    id: str = Field(primary_key=True, description="Stable id: the study id and a number.")
+    study_id: str = Field(foreign_key="studies.id", description="The study that reports it.")
+    outcome: str = Field(description="What was measured, as the source describes it.")
+    outcome_kind: str = Field(foreign_key=_lookup(vocab.OUTCOME_KINDS), description="Efficacy, adverse event or mechanism (see outcome_kinds).")
+    measure_group: str = Field(default="", description="Curated name shared by outcomes that measure the same thing, so that they can be pooled (empty: not comparable with others).")
+    intervention: str = Field(default="", description="The microneedling arm: device, depth, sessions, added agent.")
+    comparator: str = Field(default="", description="The comparator as printed.")
+    comparator_kind: str = Field(foreign_key=_lookup(vocab.COMPARATOR_KINDS), description="What kind of comparator (see comparator_kinds).")
+    effect_measure: str = Field(default="", description="The effect measure as printed ('other:...' where it is not a standard one).")
+    estimate: Optional[float] = Field(default=None, description="The estimate as printed; empty where none is shown.")
+    ci_low: Optional[float] = Field(default=None, description="Lower bound of the confidence interval as printed.")
+    ci_high: Optional[float] = Field(default=None, description="Upper bound of the confidence interval as printed.")
+    ci_level: Optional[float] = Field(default=None, description="Confidence level of the interval (0.95 unless the source prints another).")
+    p_value: str = Field(default="", description="The p value as printed (may be '<0.05').")
+    n_intervention: Optional[int] = Field(default=None, description="Participants in the microneedling arm, where stated plainly.")
+    n_comparator: Optional[int] = Field(default=None, description="Participants in the comparator arm (split-face trials: the same people).")
+    follow_up: str = Field(default="", description="When the outcome was measured.")
+    events_intervention: Optional[int] = Field(default=None, description="Adverse events: people with the event in the microneedling arm.")
+    total_intervention: Optional[int] = Field(default=None, description="Adverse events: people at risk in the microneedling arm.")
+    events_comparator: Optional[int] = Field(default=None, description="Adverse events: people with the event in the comparator arm.")
+    total_comparator: Optional[int] = Field(default=None, description="Adverse events: people at risk in the comparator arm.")
+    direction: str = Field(foreign_key=_lookup(vocab.EFFECT_DIRECTIONS), description="Which arm the result favours (see effect_directions).")
+    fitzpatrick: str = Field(default="", description="Fitzpatrick skin types included, as stated.")
+    funding_coi: str = Field(default="", description="Funding or conflicts of interest as stated ('not stated' otherwise).")
+    source_url: str = Field(description="Where the numbers were read.")
+    note: str = Field(default="", description="One line on what the row means.")
+
+
+class OutcomeClaim(SQLModel, table=True):
+    """Which claims each outcome informs."""
+
+    __tablename__ = "outcome_claims"
+    __data_file__: ClassVar[str] = "outcome_claims.csv"
+
+    outcome_id: str = Field(primary_key=True, foreign_key="outcomes.id", description="The outcome.")
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="A claim the outcome bears on.")
 
 
 class Load(SQLModel, table=True):
@@ -198,6 +269,7 @@ class Load(SQLModel, table=True):
     n_links_added: int = Field(description="Claim links added.")
     command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
+    undone_at: str = Field(default="", description="UTC time `kb unload` reverted everything the load added and filled in (ISO 8601); empty while the load stands.")
 
 
 class LoadRejection(SQLModel, table=True):
@@ -211,6 +283,19 @@ class LoadRejection(SQLModel, table=True):
     field: str = Field(primary_key=True, description="The field at fault ('' for the whole record).")
     location: str = Field(description="Where the record is in the file (record number, line).")
     message: str = Field(description="What is wrong, in plain words.")
+
+
+class LoadFill(SQLModel, table=True):
+    """Fields a load filled in on studies it did not add, with the values before, so that `kb unload` can revert them exactly."""
+
+    __tablename__ = "load_fills"
+    __data_file__: ClassVar[str] = "load_fills.csv"
+
+    load_id: str = Field(primary_key=True, foreign_key="loads.id", description="The load.")
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study it filled in.")
+    field: str = Field(primary_key=True, description="The column of studies.csv (changed_by_load included).")
+    old_value: str = Field(default="", description="The value before the load (empty for a filled field: loads only fill empty ones).")
+    new_value: str = Field(default="", description="The value the load wrote; if the field holds anything else now, a later change depends on it.")
 
 
 class ClaimTerm(SQLModel, table=True):
@@ -253,7 +338,8 @@ class BuildInfo(SQLModel, table=True):
 
 
 DATA_MODELS: tuple[type[SQLModel], ...] = (
-    Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, ClaimTerm, OverstatementFlag,
+    Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, StudyBiasDomain,
+    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag,
 )
 
 
@@ -288,21 +374,100 @@ class ClaimSummary(SQLModel, table=True):
     kind: str = Field(foreign_key=_lookup(vocab.CLAIM_KINDS), description="benefit, risk, safety or description.")
     topic: str = Field(foreign_key=_lookup(vocab.TOPICS), description="Subject of the claim.")
     verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Final verdict: the curator's override where there is one, else the computed one.")
-    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Final certainty: the curator's override where there is one, else the computed one.")
+    certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Final certainty: the curator's override where there is one, else the computed one; empty when no evidence counts or the claim is established background.")
     computed_verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict from the rules in kb/grading.py.")
     verdict_rule: int = Field(foreign_key="verdict_rules.rule", description="Which verdict rule decided it (see verdict_rules).")
-    computed_certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty from the GRADE domains (see claim_certainty).")
-    starting_certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Where the certainty started, from the best clinical design present.")
+    computed_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty from the GRADE domains (see claim_certainty); empty when nothing counts.")
+    starting_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Where the certainty started, from the best counted clinical design.")
     overridden: int = Field(description="1 when a curator overrode the verdict or the certainty.")
     n_supports: int = Field(description="Links that support the claim.")
     n_qualifies: int = Field(description="Links that qualify it.")
     n_mixed: int = Field(description="Links with mixed findings.")
     n_refutes: int = Field(description="Links that refute it.")
-    n_studies: int = Field(description="Distinct studies linked.")
+    n_studies: int = Field(description="Distinct studies whose links count.")
+    n_independent: int = Field(description="Independent bodies of counted evidence: a review and the primary studies it includes, or may include, count once.")
+    n_not_counted: int = Field(description="Links shown but not yet counted (proposed, rejected, or the study's identity unconfirmed).")
     n_participants: int = Field(description="Distinct participants (lower bound; a review and the studies it includes counted once).")
     best_evidence_level: Optional[int] = Field(default=None, description="Strongest evidence level among linked studies (1 best).")
-    key_sources: str = Field(description="The two or three most informative studies (ids).")
+    key_sources: str = Field(description="The two or three most informative counted studies (ids).")
+    why: str = Field(description="One plain sentence: why the verdict is what it is.")
     rationale: str = Field(description="Two to four sentences: the best evidence, what limits certainty, what the article gets wrong.")
+    robust: int = Field(description="1 when no sensitivity analysis changes the verdict or the certainty (see claim_robustness).")
+    robustness: str = Field(description="'robust', or what the verdict depends on.")
+
+
+class ClaimRobustness(SQLModel, table=True):
+    """Sensitivity analyses per claim: the verdict and certainty recomputed with evidence removed or weakened."""
+
+    __tablename__ = "claim_robustness"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
+    scenario: str = Field(primary_key=True, foreign_key=_lookup(vocab.ROBUSTNESS_SCENARIOS), description="What was changed (see robustness_scenarios).")
+    study_id: str = Field(primary_key=True, description="The study removed or weakened ('' for scenarios that remove a group).")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The verdict in this scenario.")
+    certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The certainty in this scenario.")
+    changed: int = Field(description="1 when verdict or certainty differs from the published one.")
+
+
+class ClaimFinding(SQLModel, table=True):
+    """Summary of findings per claim (GRADE's standard table): one row per outcome and comparator, counted evidence only."""
+
+    __tablename__ = "claim_findings"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
+    row: int = Field(primary_key=True, description="Order of the row on the claim page.")
+    outcome: str = Field(description="What was measured.")
+    outcome_kind: str = Field(foreign_key=_lookup(vocab.OUTCOME_KINDS), description="Efficacy, adverse event or mechanism.")
+    comparator_kind: str = Field(foreign_key=_lookup(vocab.COMPARATOR_KINDS), description="Against what.")
+    comparator: str = Field(description="The comparator(s) as printed.")
+    n_studies: int = Field(description="Studies reporting it.")
+    n_participants: Optional[int] = Field(default=None, description="Participants, where the sources state them.")
+    certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty of this row: design, risk of bias, comparator and precision of these studies.")
+    effect: str = Field(description="Estimate and interval, events per arm, or what the source reports.")
+    follow_up: str = Field(description="When it was measured.")
+    pooled: int = Field(description="1 when the row is a random-effects pool of two or more studies.")
+    pooling_note: str = Field(description="How it was pooled, or why it could not be.")
+    plain_language: str = Field(description="What the row means, in one sentence.")
+    studies: str = Field(description="The studies behind the row (ids).")
+    outcome_ids: str = Field(description="The outcomes behind the row (ids).")
+    figure: str = Field(default="", description="Forest plot of the row (/-/figures/NAME), where one was drawn.")
+
+
+class BuildHistory(SQLModel, table=True):
+    """Every build of this database file whose data differed from the build before it (kept beside kb.db in kb-history.sqlite)."""
+
+    __tablename__ = "build_history"
+
+    build: int = Field(primary_key=True, description="Build number, in the order the builds were made.")
+    data_sha256: str = Field(index=True, description="Fingerprint of data/ the build was made from (as in build_info).")
+    built_at: str = Field(description="UTC time of the build (ISO 8601).")
+
+
+class VerdictHistory(SQLModel, table=True):
+    """Each claim's verdict and certainty in each build, so that a verdict's course can be followed over time."""
+
+    __tablename__ = "verdict_history"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    data_sha256: str = Field(description="Fingerprint of data/ the build was made from.")
+    verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The claim's final verdict in that build.")
+    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build.")
+
+
+class VerdictChange(SQLModel, table=True):
+    """Claims whose verdict or certainty moved from one build to the next, and why: the links, studies and overrides that changed."""
+
+    __tablename__ = "verdict_changes"
+
+    build: int = Field(primary_key=True, foreign_key="build_history.build", description="The build in which it moved.")
+    claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
+    previous_build: int = Field(description="The build it is compared with (the one just before).")
+    old_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in the previous build (empty for a new claim).")
+    new_verdict: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.VERDICTS), description="Verdict in this build (empty for a removed claim).")
+    old_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in the previous build.")
+    new_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty in this build.")
+    reason: str = Field(description="What changed for this claim: links added, removed or changed, studies whose design, risk of bias or size changed, overrides.")
 
 
 class VerdictRuleRow(SQLModel, table=True):
@@ -344,7 +509,8 @@ class Figure(SQLModel, table=True):
 
 
 ALL_MODELS: tuple[type[SQLModel], ...] = (
-    *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, VerdictRuleRow, Figure,
+    *LOOKUP_MODELS.values(), *DATA_MODELS, BuildInfo, ClaimCertainty, ClaimSummary, ClaimRobustness, ClaimFinding,
+    VerdictRuleRow, Figure, BuildHistory, VerdictHistory, VerdictChange,
 )
 """Every table of kb.db (the FTS indexes aside)."""
 

@@ -60,7 +60,7 @@ def term(vocabulary: vocab.Vocabulary, value: str | None) -> dict:
 
 
 def external_links(study: dict) -> list[dict]:
-    """Where a reader can check a study: DOI, PubMed, PMC, the verified record."""
+    """Where a reader can check a study: DOI, PubMed, PMC, the verified record (or a loaded study's source page, such as its NCBI Bookshelf page)."""
     links = []
     if study.get("doi"):
         links.append({"label": "DOI", "url": f"https://doi.org/{study['doi']}"})
@@ -69,7 +69,8 @@ def external_links(study: dict) -> list[dict]:
     if study.get("pmcid"):
         links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
     if study.get("url"):
-        links.append({"label": "verified record", "url": study["url"]})
+        verified = study.get("verification") in (vocab.Verification.COMPLETE, vocab.Verification.PARTIAL)
+        links.append({"label": "verified record" if verified else "source record (not verified)", "url": study["url"]})
     return links
 
 
@@ -88,7 +89,8 @@ async def rows(db, sql: str, params: dict | None = None) -> list[dict]:
 
 
 async def claim_page(db, claim_id: str) -> dict | None:
-    """Everything the claim page shows."""
+    """Everything the claim page shows: the quote in context, verdict and why, certainty and its domains, the
+    Summary of Findings with any forest plots, robustness, counted evidence by stance, and what is not yet counted."""
     found = await rows(db, "SELECT * FROM claims WHERE id = :id", {"id": claim_id})
     if not found:
         return None
@@ -101,17 +103,21 @@ async def claim_page(db, claim_id: str) -> dict | None:
     domains = await rows(db, "SELECT domain, change, reason FROM claim_certainty WHERE claim_id = :id ORDER BY rowid", {"id": claim_id})
     links = await rows(db, """
         SELECT ce.*, s.title, s.first_author, s.year, s.journal, s.design, s.evidence_level, s.n_participants,
-               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias
+               s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification, s.identity_gaps, s.industry_funded
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
+    described = [dict(link, design_label=vocab.STUDY_DESIGNS.term(link["design"]).label,
+                      directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
+                      stance_label=vocab.STANCES.term(link["stance"]).label,
+                      external=external_links(link)) for link in links]
     groups = []
     for stance in vocab.STANCES.terms:
-        members = [dict(link, design_label=vocab.STUDY_DESIGNS.term(link["design"]).label,
-                        directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
-                        external=external_links(link)) for link in links if link["stance"] == stance.value]
+        members = [link for link in described if link["stance"] == stance.value and link["counted"]]
         if members:
             groups.append({"stance": term(vocab.STANCES, stance.value), "links": members})
+    findings = await rows(db, "SELECT * FROM claim_findings WHERE claim_id = :id ORDER BY row", {"id": claim_id})
+    changed = await rows(db, "SELECT * FROM claim_robustness WHERE claim_id = :id AND changed = 1", {"id": claim_id})
     return {
         "claim": claim,
         "summary": summary,
@@ -125,6 +131,11 @@ async def claim_page(db, claim_id: str) -> dict | None:
         "computed_certainty": term(vocab.CERTAINTY_LEVELS, summary["computed_certainty"]),
         "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label) for d in domains],
         "groups": groups,
+        "not_counted": [link for link in described if not link["counted"]],
+        "findings": [dict(f, comparator_label=vocab.COMPARATOR_KINDS.term(f["comparator_kind"]).label,
+                          kind_label=vocab.OUTCOME_KINDS.term(f["outcome_kind"]).label,
+                          certainty_term=term(vocab.CERTAINTY_LEVELS, f["certainty"])) for f in findings],
+        "robustness_changes": [dict(r, scenario_label=vocab.ROBUSTNESS_SCENARIOS.term(r["scenario"]).label) for r in changed],
     }
 
 

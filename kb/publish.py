@@ -1,208 +1,129 @@
-"""What Datasette publishes: ``metadata.json`` generated from the schema.
+"""``kb publish DIR``: a deployable site, the folder a container serves read-only.
 
-Table and column descriptions come from the models' docstrings and field
-descriptions, so documentation cannot drift from the schema; canned queries,
-facets and label columns are declared here.  ``kb metadata`` writes the
-file, and a test checks that the committed file matches.
+The bundle is what ``datasette package`` would build, with the knowledge
+base's pages included::
+
+    kb.db              the database built from data/, served immutable
+    inspect.json       ``datasette inspect`` of it (table counts known without scanning)
+    metadata.json      descriptions, facets, canned queries (kb/metadata.py)
+    templates/ plugins/ static/   the reviewer's pages (copied from the kb package)
+    kb/                the kb package the plugins import (on PYTHONPATH)
+    requirements.txt   every distribution the package needs, at the exact version installed here
+    Dockerfile         installs the requirements and runs :func:`serve_command`
+
+Every replica serves the same immutable file; nothing is written at run time,
+so replicas are stateless and a new release is rolled out by replacing the
+bundle (docs/deploying.md).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
-from sqlmodel import SQLModel
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from kb import vocab
-from kb.models import ALL_MODELS
-from kb.vocab import ClaimKind, Stance, Verification
+from kb.build import build
+from kb.datafiles import DEFAULT_DATA_DIR
+from kb.metadata import DATABASE, SETTINGS, metadata_json
+from kb.serve import PACKAGE_DIR, PLUGINS_DIR, STATIC_DIR, TEMPLATES_DIR
 
-DATABASE = "kb"
-METADATA_PATH = Path("metadata.json")
-
-SETTINGS = {
-    "suggest_facets": False,
-    "sql_time_limit_ms": 1000,
-    "facet_time_limit_ms": 200,
-    "default_page_size": 50,
-    "max_returned_rows": 200,
-    "allow_download": True,
-}
-"""Datasette settings for serving: fast and predictable by default."""
-
-TABLE_OPTIONS: dict[str, dict] = {
-    "claim_summary": {"label_column": "statement", "facets": ["verdict", "certainty", "kind"],
-                      "sortable_columns": ["claim_id", "kind", "topic", "verdict", "certainty", "n_studies", "n_participants", "best_evidence_level"]},
-    "claims": {"label_column": "statement", "facets": ["kind", "topic"],
-               "sortable_columns": ["id", "kind", "topic", "quote_start"], "fts_table": "claims_fts", "fts_pk": "rowid"},
-    "studies": {"label_column": "title", "facets": ["design"],
-                "sortable_columns": ["id", "year", "design", "evidence_level", "n_participants", "risk_of_bias", "verification"],
-                "fts_table": "studies_fts", "fts_pk": "rowid"},
-    "claim_evidence": {"facets": ["stance", "directness"], "sortable_columns": ["claim_id", "study_id", "stance", "rating"]},
-    "claim_certainty": {"facets": ["domain", "change"], "sortable_columns": ["claim_id", "domain", "change"]},
-    "articles": {"label_column": "title"},
-    "study_verifications": {"facets": ["completeness"]},
-    "figures": {"hidden": True},
-    "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
-    "load_rejections": {"facets": ["load_id", "field"]},
-    "verdict_rules": {"label_column": "condition"},
-}
-
-LINKS = """
-    SELECT ce.claim_id, ce.study_id, s.title, s.design, s.evidence_level, s.n_participants, s.population,
-           ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, s.doi, s.pmid
-    FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id"""
+PYPROJECT = PACKAGE_DIR.parent / "pyproject.toml"
+PORT = 8001
 
 
-def _in(values) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+class PublishError(Exception):
+    """The bundle cannot be made (message says why); nothing was written."""
 
 
-QUERIES: dict[str, dict] = {
-    "evidence_for_claim": {
-        "title": "All evidence for one claim",
-        "description": "Every study linked to a claim, strongest first, with stance, directness and the curator's note. Parameter: claim_id (for example acne-scar-reduction).",
-        "sql": LINKS + "\n    WHERE ce.claim_id = :claim_id\n    ORDER BY ce.stance, ce.rating DESC, s.evidence_level, ce.study_id",
-    },
-    "risk_and_safety_evidence": {
-        "title": "Risk and safety claims with their evidence",
-        "description": "Every link of every risk or safety claim, with the claim's verdict and certainty.",
-        "sql": "SELECT cs.kind, cs.verdict, cs.certainty," + LINKS.replace("SELECT", "", 1) +
-               f"\n    JOIN claim_summary cs ON cs.claim_id = ce.claim_id\n    WHERE +cs.kind IN {_in([ClaimKind.RISK, ClaimKind.SAFETY])}  -- '+': walk the links in claim order instead of sorting them all"
-               "\n    ORDER BY ce.claim_id, ce.study_id",
-    },
-    "darker_skin_studies": {
-        "title": "Studies that include darker skin types (Fitzpatrick IV-VI)",
-        "description": "Studies whose reported Fitzpatrick range reaches type IV or darker, with the claims they bear on. Studies that do not report skin types are not listed.",
-        "sql": """SELECT s.id, s.title, s.design, s.fitzpatrick_min, s.fitzpatrick_max, s.n_participants, s.population,
-           (SELECT group_concat(ce.claim_id || ' (' || ce.stance || ')', '; ') FROM claim_evidence ce WHERE ce.study_id = s.id) AS claims
-    FROM studies s
-    WHERE s.fitzpatrick_max >= 4
-    ORDER BY s.id""",
-    },
-    "conflicting_evidence": {
-        "title": "Claims with conflicting evidence",
-        "description": "Claims that have supporting links and also refuting, mixed or qualifying ones.",
-        "sql": f"""SELECT cs.claim_id, cs.statement, cs.verdict, cs.certainty, cs.n_supports, cs.n_refutes, cs.n_mixed, cs.n_qualifies,
-           (SELECT group_concat(study_id, ', ') FROM claim_evidence WHERE claim_id = cs.claim_id AND stance IN {_in([Stance.REFUTES, Stance.MIXED, Stance.QUALIFIES])}) AS disagreeing_studies
-    FROM claim_summary cs
-    WHERE cs.n_supports > 0 AND (cs.n_refutes + cs.n_mixed + cs.n_qualifies) > 0
-    ORDER BY cs.claim_id""",
-    },
-    "incomplete_verification": {
-        "title": "Studies whose verification is incomplete",
-        "description": "Studies with fields that could not be confirmed against a public record, and which fields those are.",
-        "sql": f"""SELECT s.id, s.title, s.first_author, s.year, s.doi, s.pmid, s.pmcid, s.verification, v.completeness, v.verified_urls
-    FROM studies s LEFT JOIN study_verifications v ON v.study_id = s.id
-    WHERE s.verification != '{Verification.COMPLETE}'
-    ORDER BY s.id""",
-    },
-    "certainty_domains": {
-        "title": "Why a claim has its certainty",
-        "description": "The GRADE domains behind one claim's certainty, each with its decision and reason. Parameter: claim_id.",
-        "sql": """SELECT cc.domain, d.label, cc.change, cc.reason
-    FROM claim_certainty cc JOIN certainty_domains d ON d.value = cc.domain
-    WHERE cc.claim_id = :claim_id
-    ORDER BY cc.rowid""",
-    },
-    "load_changes": {
-        "title": "What one load added or changed",
-        "description": "Studies and links a load added, and studies it filled in (changed), with the load's file and time. Parameter: load_id (see the loads table).",
-        "sql": """SELECT 'study added' AS change, s.id AS study_id, NULL AS claim_id, s.title, l.file_name, l.started_at
-    FROM studies s JOIN loads l ON l.id = s.added_by_load WHERE s.added_by_load = :load_id
-    UNION ALL
-    SELECT 'study changed', s.id, NULL, s.title, l.file_name, l.started_at
-    FROM studies s JOIN loads l ON l.id = s.changed_by_load WHERE s.changed_by_load = :load_id AND s.added_by_load IS NOT s.changed_by_load
-    UNION ALL
-    SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
-    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id""",
-    },
-    "curator_overrides": {
-        "title": "Curator overrides",
-        "description": "Claims whose verdict or certainty a curator overrode, with the computed value beside the final one.",
-        "sql": """SELECT c.id, cs.computed_verdict, cs.verdict, cs.computed_certainty, cs.certainty, c.override_reason, c.override_by
-    FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id
-    WHERE cs.overridden = 1 ORDER BY c.id""",
-    },
-}
+def serve_command(host: str = "0.0.0.0", port: int = PORT) -> list[str]:
+    """The ``datasette serve`` command line the container runs, from the bundle's folder."""
+    command = ["datasette", "serve", "--host", host, "--port", str(port), "-i", f"{DATABASE}.db",
+               "--inspect-file", "inspect.json", "--metadata", "metadata.json", "--template-dir", "templates",
+               "--plugins-dir", "plugins", "--static", "static:static"]
+    for name, value in SETTINGS.items():
+        command += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
+    return command
 
 
-def _table_entry(model: type[SQLModel]) -> dict:
-    doc = " ".join((model.__doc__ or "").split())
-    columns = {name: " ".join((field.description or "").split()) for name, field in model.model_fields.items()}
-    return {"description": doc, "columns": columns, **TABLE_OPTIONS.get(model.__tablename__, {})}
+def pinned_requirements(pyproject: Path = PYPROJECT) -> list[str]:
+    """``name==version`` for the project's runtime dependencies and everything they need, as installed here."""
+    wanted = [Requirement(r) for r in tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]]
+    pins: dict[str, str] = {}
+    while wanted:
+        requirement = wanted.pop()
+        name = canonicalize_name(requirement.name)
+        if name in pins:
+            continue
+        try:
+            distribution = importlib.metadata.distribution(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            raise PublishError(f"{requirement.name} is required but not installed; pip install -e . first") from None
+        pins[name] = distribution.version
+        for text in distribution.requires or []:
+            dependency = Requirement(text)
+            if dependency.marker is None or dependency.marker.evaluate({"extra": ""}):
+                wanted.append(dependency)
+    return [f"{name}=={version}" for name, version in sorted(pins.items())]
 
 
-def metadata() -> dict:
-    """The complete Datasette metadata for the knowledge base."""
-    tables = {m.__tablename__: _table_entry(m) for m in sorted(ALL_MODELS, key=lambda m: m.__tablename__)}
-    for vocabulary in vocab.ALL:
-        tables[vocabulary.table]["description"] = f"Lookup table. {vocabulary.description}"
-        tables[vocabulary.table]["label_column"] = "label"
-    return {
-        "title": "Microneedling claims and evidence",
-        "description": "What the evidence says about the claims of a consumer article on microneedling, and how strong it is: "
-                       "each claim anchored to its exact words, linked to verified studies, rated per study and per claim (GRADE-style).",
-        "license": "CC BY 4.0 (curated records); study metadata from public bibliographic records",
-        "license_url": "https://creativecommons.org/licenses/by/4.0/",
-        "source": "Curated from a verified bibliography; see the README",
-        "extra_css_urls": ["/static/kb.css"],
-        "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
-    }
+def dockerfile() -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return "\n".join([
+        f"# The knowledge base, served read-only by Datasette (built by `kb publish`).",
+        f"FROM python:{python}-slim",
+        "WORKDIR /app",
+        "COPY requirements.txt .",
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "COPY . .",
+        "ENV PYTHONPATH=/app",
+        "RUN useradd --no-create-home kb && chmod -R a-w /app",
+        "USER kb",
+        f"EXPOSE {PORT}",
+        f"CMD {json.dumps(serve_command())}",
+        "",
+    ])
 
 
-def metadata_json() -> str:
-    return json.dumps(metadata(), indent=2, ensure_ascii=False) + "\n"
+def inspect(folder: Path) -> None:
+    """inspect.json, written by ``datasette inspect`` itself."""
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", f"{DATABASE}.db", "--inspect-file", "inspect.json"],
+                   cwd=folder, check=True, capture_output=True)
 
 
-COLUMNS_DOC_PATH = Path("docs") / "columns.md"
+def write_bundle(folder: Path, data_dir: Path) -> None:
+    build(data_dir, folder / f"{DATABASE}.db")
+    inspect(folder)
+    (folder / "metadata.json").write_text(metadata_json(), encoding="utf-8")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for source in (TEMPLATES_DIR, PLUGINS_DIR, STATIC_DIR):
+        shutil.copytree(source, folder / source.name, ignore=ignore)
+    shutil.copytree(PACKAGE_DIR, folder / "kb", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "templates", "plugins", "static"))
+    (folder / "requirements.txt").write_text("\n".join(pinned_requirements()) + "\n", encoding="utf-8")
+    (folder / "Dockerfile").write_text(dockerfile(), encoding="utf-8")
 
 
-def columns_markdown() -> str:
-    """Every table and column with its description, for docs/columns.md."""
-    from kb.models import DATA_MODELS
+def publish(folder: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Path:
+    """Write the deployable bundle of ``data_dir`` into ``folder`` (which must not exist yet).
 
-    lines = ["# Tables and columns", "", "Generated by `kb metadata` from `kb/models.py`; do not edit by hand.", ""]
-    entries = metadata()["databases"][DATABASE]["tables"]
-    for model in sorted(ALL_MODELS, key=lambda m: (m not in DATA_MODELS, m.__tablename__)):
-        name = model.__tablename__
-        source = f"data file `data/{model.__data_file__}`" if model in DATA_MODELS else "built by `kb build`"
-        lines += [f"## `{name}` ({source})", "", entries[name]["description"], "", "| column | description |", "|---|---|"]
-        lines += [f"| `{column}` | {text} |" for column, text in entries[name]["columns"].items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-GRADING_DOC_PATH = Path("docs") / "grading.md"
-
-
-def _vocabulary_markdown(vocabulary: vocab.Vocabulary) -> list[str]:
-    extras = list(vocabulary.extra_columns)
-    lines = ["| value | " + " | ".join(["label", *extras, "description"]) + " |", "|---" * (3 + len(extras)) + "|"]
-    for term in vocabulary.terms:
-        cells = [term.label, *("" if term.extra.get(c) is None else str(term.extra[c]) for c in extras), term.description]
-        lines.append(f"| `{term.value}` | " + " | ".join(cells) + " |")
-    return lines
-
-
-def grading_markdown() -> str:
-    """How ratings are computed: the grading module's own documentation plus the vocabularies it uses."""
-    from kb import grading
-
-    lines = ["# How ratings are computed", "", "Generated by `kb metadata` from `kb/grading.py` and `kb/vocab.py`; "
-             "the same tables are published in Datasette (`study_designs`, `support_ratings`, `certainty_domains`, "
-             "`verdict_rules`...) and the `certainty_domains` canned query shows the reasons behind one claim.", "",
-             (grading.__doc__ or "").strip(), ""]
-    for vocabulary in (vocab.STUDY_DESIGNS, vocab.RISK_OF_BIAS, vocab.DIRECTNESS, vocab.SUPPORT_RATINGS,
-                       vocab.CERTAINTY_DOMAINS, vocab.CERTAINTY_LEVELS, vocab.VERDICTS):
-        lines += [f"## `{vocabulary.table}`", "", vocabulary.description, "", *_vocabulary_markdown(vocabulary), ""]
-    return "\n".join(lines)
-
-
-def write_metadata(path: Path = METADATA_PATH) -> Path:
-    from kb.datafiles import atomic_write_text
-
-    atomic_write_text(path, metadata_json())
-    atomic_write_text(path.parent / COLUMNS_DOC_PATH, columns_markdown())
-    atomic_write_text(path.parent / GRADING_DOC_PATH, grading_markdown())
-    return path
+    Raises :class:`PublishError` (or :class:`kb.validate.ValidationError`); nothing is left behind then.
+    """
+    folder = Path(folder)
+    if folder.exists():
+        raise PublishError(f"{folder} already exists; publish into a new folder")
+    temporary = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    try:
+        write_bundle(temporary, Path(data_dir))
+        os.rename(temporary, folder)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return folder

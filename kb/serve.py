@@ -1,8 +1,14 @@
-"""Serve the knowledge base with Datasette.
+"""Serve the knowledge base with Datasette, always from the latest build.
 
 :func:`make_datasette` is the one place the Datasette instance is
 configured (database opened immutable, ``metadata.json``, settings,
 templates, plugins, static files); ``kb serve`` and the tests both use it.
+
+A build (``kb build``, ``kb load``) renames a new ``kb.db`` over the old one
+while the server runs.  Datasette opens a database once per worker thread
+and would go on reading the old, deleted file; :class:`BuildFile` and
+:func:`follow_latest_build` make every request see the file now at the path
+instead, without a restart and without failing a request already running.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 from pathlib import Path
 
 from datasette.app import Datasette
+from datasette.database import Database, connections
 
-from kb.publish import DATABASE, METADATA_PATH, SETTINGS
+from kb.metadata import DATABASE, METADATA_PATH, SETTINGS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -31,9 +39,98 @@ def load_metadata(db_path: Path, metadata_path: Path = METADATA_PATH) -> dict:
     return metadata
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes when a build renames a new file over ``path``: device, inode, size, modification time."""
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+class BuildFile(Database):
+    """The knowledge base, opened immutable, from a file that a build may replace at any time.
+
+    Datasette keeps one connection per worker thread under the database's
+    name; an immutable connection keeps reading the file it opened, even
+    after a build has renamed a new one over it.  Here each thread's
+    connection is keyed by the file it was opened on: once a newer
+    :class:`BuildFile` serves the path, a thread opens the new file on its
+    next query and closes the old one, while a request already running on
+    this object finishes without error.
+    """
+
+    def __init__(self, ds: Datasette, path: Path):
+        super().__init__(ds, path=str(path), is_mutable=False)
+        self.identity = file_identity(path)
+
+    def replaced(self) -> bool:
+        """True when the file at the path is no longer the one this object was opened on."""
+        try:
+            return file_identity(self.path) != self.identity
+        except FileNotFoundError:  # never between builds (they rename), but keep serving what is open
+            return False
+
+    @property
+    def _connection_key(self) -> str:
+        return f"{self.name}@{':'.join(map(str, self.identity))}"
+
+    async def execute_fn(self, fn):
+        if self.ds.executor is None:  # one connection per object: a newer object opens its own
+            return await super().execute_fn(fn)
+        key, prefix = self._connection_key, f"{self.name}@"
+
+        def in_thread():
+            conn = getattr(connections, key, None)
+            if conn is None:
+                for stale in [k for k in vars(connections) if k.startswith(prefix)]:
+                    getattr(connections, stale).close()
+                    delattr(connections, stale)
+                conn = self.connect()
+                self.ds._prepare_connection(conn, self.name)
+                setattr(connections, key, conn)
+            return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self.ds.executor, in_thread)
+
+
+def serve_file(datasette: Datasette, name: str, path: Path) -> None:
+    """Serve ``path`` as database ``name`` (in its place and under its route) through a new :class:`BuildFile`."""
+    live = BuildFile(datasette, path)
+    live.name, live.route = name, datasette.databases[name].route
+    datasette.databases = {**datasette.databases, name: live}  # a new dict, as Datasette's add_database does: never mutate
+
+
+async def serve_latest_build(datasette: Datasette) -> None:
+    """Swap in a new :class:`BuildFile` for every database whose file a build has replaced.
+
+    The new object takes the old one's name and place; Datasette's schema
+    tables for it are refreshed on the next request.
+    """
+    for name, db in datasette.databases.items():
+        if isinstance(db, BuildFile) and db.replaced():
+            serve_file(datasette, name, Path(db.path))
+            await datasette.databases["_internal"].execute_write("DELETE FROM databases WHERE database_name = ?", [name])
+
+
+def follow_latest_build(datasette: Datasette):
+    """An ASGI wrapper (Datasette's ``asgi_wrapper`` hook) checking for a new build before each request.
+
+    One ``stat`` of the database file per request: a study a load has just
+    added is found on the very next page view.
+    """
+
+    def wrap(app):
+        async def latest_build_app(scope, receive, send):
+            if scope["type"] == "http":
+                await serve_latest_build(datasette)
+            await app(scope, receive, send)
+
+        return latest_build_app
+
+    return wrap
+
+
 def make_datasette(db_path: Path, metadata_path: Path = METADATA_PATH) -> Datasette:
-    """A Datasette serving ``db_path`` read-only (immutable) with the knowledge base's pages."""
-    return Datasette(
+    """A Datasette serving ``db_path`` read-only (immutable) with the knowledge base's pages, following new builds."""
+    datasette = Datasette(
         immutables=[str(db_path)],
         metadata=load_metadata(db_path, metadata_path),
         settings=SETTINGS,
@@ -41,6 +138,8 @@ def make_datasette(db_path: Path, metadata_path: Path = METADATA_PATH) -> Datase
         plugins_dir=str(PLUGINS_DIR),
         static_mounts=[("static", str(STATIC_DIR))],
     )
+    serve_file(datasette, Path(db_path).stem, Path(db_path))
+    return datasette
 
 
 def run_server(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:

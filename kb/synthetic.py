@@ -3,7 +3,8 @@
 :func:`generate` writes a complete, valid ``data/`` folder: one synthetic
 article whose sentences are the claims' quotes, claims, studies, one
 synthetic load that "added" every study (so each study has provenance, as
-the rules require), and links.  Text lengths and vocabularies follow the
+the rules require), and links.  The studies are unverified and the links
+proposed, as a load leaves them, so none of them counts towards a verdict.  Text lengths and vocabularies follow the
 real data (titles of about 100 characters, notes of about 130, the real
 designs, stances and verdict-relevant fields), and the same seed gives the
 same files.  :func:`write_pubmed_xml` writes an efetch-style PubMed XML file
@@ -76,9 +77,11 @@ def generate(data_dir: Path, n_studies: int, n_claims: int, n_links: int, seed: 
             atomic_write_text(data_dir / model.__data_file__, to_csv_text(model, []))
 
     kinds, topics = vocab.CLAIM_KINDS.values(), vocab.TOPICS.values()
-    _write_csv(data_dir / Claim.__data_file__, data_columns(Claim), (
-        [claim_id, "synthetic", quotes[i], offsets[i][0], offsets[i][1], f"Synthetic statement {i}: {sentence(rng, 70)}.",
-         rng.choice(kinds), rng.choice(topics), "", "", "", "", "", "", "", ""]
+    claim_columns = data_columns(Claim)
+    _write_csv(data_dir / Claim.__data_file__, claim_columns, (
+        [dict(id=claim_id, article_id="synthetic", quote=quotes[i], quote_start=offsets[i][0], quote_end=offsets[i][1],
+              statement=f"Synthetic statement {i}: {sentence(rng, 70)}.", kind=rng.choice(kinds), topic=rng.choice(topics),
+              improves_without_treatment=0).get(c, "") for c in claim_columns]
         for i, claim_id in enumerate(claim_ids)))
 
     designs = [d for d in vocab.STUDY_DESIGNS.values() if d != "unclassified"]
@@ -88,13 +91,15 @@ def generate(data_dir: Path, n_studies: int, n_claims: int, n_links: int, seed: 
     for i in range(n_studies):
         n = rng.choice(["", str(rng.randint(5, 2000))])
         fitz = rng.choice([("", ""), ("1", "4"), ("3", "6")])
+        design = rng.choice(designs)
+        uncontrolled = vocab.STUDY_DESIGNS.term(design).extra["risk_of_bias_tool"] == vocab.BiasTool.UNCONTROLLED
         row = dict(id=f"study-{i:07d}", title=f"Synthetic study {i}: {sentence(rng, 85)} {rng.choice(RARE_WORDS)}", authors="Synthetic A, Example B",
                    first_author="Synthetic A", journal="Journal of Synthetic Dermatology", year=str(rng.randint(1995, 2025)),
                    volume=str(rng.randint(1, 90)), issue=str(rng.randint(1, 12)), pages=f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
-                   doi=f"10.5555/synthetic.{i}", pmid=str(80000000 + i), pmcid="", design=rng.choice(designs),
+                   doi=f"10.5555/synthetic.{i}", pmid=str(80000000 + i), pmcid="", design=design,
                    design_as_reported="synthetic", design_is_guess="0", n_participants=n, n_as_reported=n,
-                   population=sentence(rng, 40), fitzpatrick_min=fitz[0], fitzpatrick_max=fitz[1], risk_of_bias=rng.choice(biases),
-                   risk_of_bias_reason="Synthetic.", verification="unverified", url="", abstract="",
+                   population=sentence(rng, 40), fitzpatrick_min=fitz[0], fitzpatrick_max=fitz[1], risk_of_bias=vocab.RiskOfBias.HIGH if uncontrolled else rng.choice(biases),
+                   risk_of_bias_reason="Synthetic.", funding_coi="", industry_funded="", verification="unverified", url="", abstract="",
                    added_by_load=LOAD_ID, changed_by_load=LOAD_ID)
         studies.append([row[c] for c in study_columns])
     _write_csv(data_dir / Study.__data_file__, study_columns, studies)
@@ -106,7 +111,7 @@ def generate(data_dir: Path, n_studies: int, n_claims: int, n_links: int, seed: 
         for s in rng.sample(range(n_studies), min(per_claim, n_studies)):
             d = rng.choice(directness)
             links.append([claim_id, f"study-{s:07d}", rng.choice(stances), d, "" if d == "direct" else "Synthetic reason.",
-                          rng.randint(1, 5), f"Synthetic note: {sentence(rng, 120)}.", "", ""])
+                          rng.randint(1, 5), f"Synthetic note: {sentence(rng, 120)}.", "", vocab.ReviewStatus.PROPOSED, "", "", "", ""])
     links.sort(key=lambda row: (row[0], row[1]))
     _write_csv(data_dir / ClaimEvidence.__data_file__, data_columns(ClaimEvidence), links)
     return {"studies": n_studies, "claims": n_claims, "claim_evidence": len(links)}

@@ -11,12 +11,14 @@ record, the article text unchanged).
 
 from __future__ import annotations
 
+import csv
 import operator
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Integer
+from sqlalchemy import Float, Integer
 from sqlmodel import SQLModel
 
 from kb import vocab
@@ -24,7 +26,7 @@ from kb.datafiles import Table, read_all, sha256_file
 from kb.models import (
     LOOKUP_MODELS, data_columns, primary_key,
 )
-from kb.vocab import Directness, Verification
+from kb.vocab import BiasTool, ClaimKind, ComparatorKind, Directness, ReviewStatus, RiskOfBias, Verification
 
 
 @dataclass(frozen=True, order=True)
@@ -57,12 +59,22 @@ IDENTIFIER_PATTERNS = {
 }
 
 
-DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", re.I)
+DOI_LABEL = re.compile(r"^doi\s*:?\s*(?=10\.)|^doi:\s*", re.I)
+DOI_IN_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[\w.-]+\.[a-z]{2,}(?::\d+)?/(?:[^?#\s]*?/)??(10\.\d{4,9}(?:/|%2f)[^?#\s]+)", re.I)
+"""A DOI inside any web address: a resolver's ('https://dx.doi.org/10.…', 'doi.org/10.…', 'http://doi.acm.org/10.…')
+or a publisher's ('https://onlinelibrary.wiley.com/doi/full/10.…'); the query string and fragment are not part of it."""
 
 
 def strip_doi_prefix(doi: str) -> str:
-    """A DOI without surrounding spaces, resolver prefix or 'doi:' label (case kept)."""
-    return DOI_PREFIX.sub("", doi.strip()).strip()
+    """A DOI without surrounding spaces, 'doi:' label or the web address around it (case kept; URL escapes decoded).
+
+    One rule for validation, de-duplication and every loader, so that a DOI
+    given in any URL form is read as the DOI rather than rejected.
+    """
+    text = DOI_LABEL.sub("", doi.strip())
+    if (match := DOI_IN_URL.match(text)) is not None:
+        return urllib.parse.unquote(match.group(1)).strip()
+    return text.strip()
 
 
 def normalise_doi(doi: str) -> str:
@@ -70,9 +82,14 @@ def normalise_doi(doi: str) -> str:
     return strip_doi_prefix(doi).lower()
 
 
-def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Problem]:
-    """All problems in ``data_dir`` (or in ``tables`` already read from it), sorted by file and line."""
+def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliography: Path | None = None) -> list[Problem]:
+    """All problems in ``data_dir`` (or in ``tables`` already read from it), sorted by file and line.
+
+    ``bibliography`` is the verified bibliography whose stance hints a differing link must explain; by default
+    the team's ``shared/evidence/bibliography.csv`` beside the repository, when it is there.
+    """
     data_dir = Path(data_dir)
+    bibliography = bibliography if bibliography is not None else default_bibliography()
     tables = tables if tables is not None else read_all(data_dir)
     problems: list[Problem] = []
     for table in tables.values():
@@ -94,6 +111,12 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None) -> list[Pro
     problems += check_verification_status(tables["studies"], tables["study_verifications"], data_dir)
     problems += check_inclusions(tables["study_inclusions"], tables["studies"], data_dir)
     problems += check_patterns(tables["overstatement_flags"], data_dir)
+    problems += check_risk_of_bias(tables["studies"], tables["study_bias_domains"], tables["study_verifications"], data_dir)
+    problems += check_reviews(tables["claim_evidence"], data_dir)
+    problems += check_stance_hints(tables["claim_evidence"], data_dir, bibliography)
+    problems += check_outcomes(tables["outcomes"], data_dir)
+    problems += check_outcome_claims(tables["outcome_claims"], tables["outcomes"], tables["claim_evidence"], data_dir)
+    problems += check_comparator_directness(tables["claims"], tables["claim_evidence"], tables["outcomes"], tables["outcome_claims"], data_dir)
     return sorted(set(problems))
 
 
@@ -138,6 +161,7 @@ def check_rows(table: Table, data_dir: Path) -> list[Problem]:
         required = fields[column].is_required() and not sa_column.nullable
         vocabulary = _lookup_vocabulary(model, column)
         integer = isinstance(sa_column.type, Integer)
+        decimal = isinstance(sa_column.type, Float)
         if any(map(operator.ne, distinct, map(str.strip, distinct))):  # in C: str.strip returns the same string if unchanged
             for index in [i for i, v in enumerate(values) if v != v.strip()]:
                 problems.append(_problem(table, data_dir, index, column, "value has leading or trailing spaces"))
@@ -148,6 +172,10 @@ def check_rows(table: Table, data_dir: Path) -> list[Problem]:
             bad = {v for v in distinct if v and not (v.isdigit() or (v[0] == "-" and v[1:].isdigit()))}
             for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
                 problems.append(_problem(table, data_dir, index, column, f"{values[index]!r} is not a whole number"))
+        if decimal:
+            bad = {v for v in distinct if v and not _is_number(v)}
+            for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
+                problems.append(_problem(table, data_dir, index, column, f"{values[index]!r} is not a number"))
         if vocabulary is not None:
             bad = distinct - set(vocabulary.values()) - {""}
             for index in [i for i, v in enumerate(values) if v in bad] if bad else []:
@@ -164,6 +192,13 @@ def check_rows(table: Table, data_dir: Path) -> list[Problem]:
             else:
                 seen[identity] = index
     return problems
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) == float(text) and text.strip().lower() not in ("inf", "-inf", "+inf", "infinity")
+    except ValueError:
+        return False
 
 
 def check_references(table: Table, keys: dict[str, set[str]], data_dir: Path) -> list[Problem]:
@@ -351,4 +386,143 @@ def check_patterns(flags: Table, data_dir: Path) -> list[Problem]:
             re.compile(pattern)
         except re.error as error:
             problems.append(_problem(flags, data_dir, index, "pattern", f"not a valid regular expression: {error}"))
+    return problems
+
+
+def default_bibliography() -> Path | None:
+    """The team's verified bibliography, beside the repository (absent in a user's clone)."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "evidence" / "bibliography.csv"
+    return path if path.is_file() else None
+
+
+def stance_hints(bibliography: Path) -> dict[tuple[str, str], str]:
+    """(claim id, study key) -> the librarian's stance hint, from the bibliography's ``stance_hints`` column."""
+    hints = {}
+    with open(bibliography, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            for hint in (row.get("stance_hints") or "").split(";"):
+                claim, _, stance = hint.strip().rpartition(":")
+                if claim and stance:
+                    hints[(claim.strip(), row["key"])] = stance.strip()
+    return hints
+
+
+def check_risk_of_bias(studies: Table, domains: Table, verifications: Table, data_dir: Path) -> list[Problem]:
+    """Uncontrolled designs are at high risk; domain judgements use the design's tool, all of its domains, and
+    an overall rating no better than the worst domain; verified randomised and comparative studies have them."""
+    tool_of_design = {t.value: t.extra["risk_of_bias_tool"] for t in vocab.STUDY_DESIGNS.terms}
+    tool_of_domain = {t.value: t.extra["tool"] for t in vocab.BIAS_DOMAINS.terms}
+    severity = {RiskOfBias.LOW: 0, RiskOfBias.SOME_CONCERNS: 1, RiskOfBias.HIGH: 2}
+    verified = set(verifications.column("study_id"))
+    rows_of_study: dict[str, list[tuple[int, dict]]] = {}
+    for index, row in enumerate(domains.records()):
+        rows_of_study.setdefault(row["study_id"], []).append((index, row))
+    problems = []
+    for index, study in enumerate(studies.records()):
+        tool = tool_of_design.get(study["design"])
+        rated = study["risk_of_bias"]
+        if tool == BiasTool.UNCONTROLLED and rated != RiskOfBias.HIGH:
+            problems.append(_problem(studies, data_dir, index, "risk_of_bias",
+                                     f"a {study['design']} has no control group, so its risk of bias is high by definition, not {rated!r}"))
+        judged = rows_of_study.get(study["id"], [])
+        for row_index, row in judged:
+            if row["domain"] in tool_of_domain and tool_of_domain[row["domain"]] != tool:
+                problems.append(_problem(domains, data_dir, row_index, "domain",
+                                         f"{row['domain']!r} is a {tool_of_domain[row['domain']]} domain, but {study['id']} is a {study['design']} (tool: {tool})"))
+        if tool not in (BiasTool.ROB2, BiasTool.ROBINS_I):
+            continue
+        expected = {d for d, t in tool_of_domain.items() if t == tool}
+        given = {row["domain"] for _, row in judged}
+        if judged and given != expected:
+            problems.append(_problem(studies, data_dir, index, "risk_of_bias",
+                                     f"study_bias_domains has {len(given & expected)} of the {len(expected)} {tool} domains; missing: {', '.join(sorted(expected - given))}"))
+        elif not judged and study["id"] in verified and rated != RiskOfBias.NOT_ASSESSED:
+            problems.append(_problem(studies, data_dir, index, "risk_of_bias",
+                                     f"a {study['design']} judged {rated!r} needs its {tool} domains in study_bias_domains.csv"))
+        worst = max((severity.get(row["judgement"], 0) for _, row in judged), default=None)
+        if worst is not None and rated in severity and severity[rated] < worst:
+            problems.append(_problem(studies, data_dir, index, "risk_of_bias",
+                                     f"{rated!r} is better than its worst domain judgement"))
+    return problems
+
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check_reviews(links: Table, data_dir: Path) -> list[Problem]:
+    """An accepted or rejected link names its reviewer and the date (YYYY-MM-DD)."""
+    problems = []
+    for index, row in enumerate(links.records()):
+        if row["review_status"] in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
+            if not row["reviewed_by"]:
+                problems.append(_problem(links, data_dir, index, "reviewed_by", f"a {row['review_status']} link names its reviewer"))
+            if not DATE.match(row["reviewed_on"]):
+                problems.append(_problem(links, data_dir, index, "reviewed_on", f"a {row['review_status']} link needs the review date as YYYY-MM-DD"))
+        elif row["reviewed_on"] and not DATE.match(row["reviewed_on"]):
+            problems.append(_problem(links, data_dir, index, "reviewed_on", "give the date as YYYY-MM-DD"))
+    return problems
+
+
+def check_stance_hints(links: Table, data_dir: Path, bibliography: Path | None) -> list[Problem]:
+    """A stance that differs from the librarian's hint says why (only where the bibliography is at hand)."""
+    if bibliography is None:
+        return []
+    hints = stance_hints(bibliography)
+    problems = []
+    for index, row in enumerate(links.records()):
+        hint = hints.get((row["claim_id"], row["study_id"]))
+        if hint and hint != row["stance"] and not row["stance_reason"] and row["review_status"] != ReviewStatus.REJECTED:
+            problems.append(_problem(links, data_dir, index, "stance_reason",
+                                     f"the stance {row['stance']!r} differs from the bibliography's hint {hint!r}: say why"))
+    return problems
+
+
+def check_outcomes(outcomes: Table, data_dir: Path) -> list[Problem]:
+    """Intervals in order, a confidence level between 0 and 1, events no more than the people at risk."""
+    problems = []
+    for index, row in enumerate(outcomes.records()):
+        low, high, level = row["ci_low"], row["ci_high"], row["ci_level"]
+        if low and high and _is_number(low) and _is_number(high) and float(low) > float(high):
+            problems.append(_problem(outcomes, data_dir, index, "ci_low", f"the interval's lower bound {low} is above its upper bound {high}"))
+        if (low or high) and not level:
+            problems.append(_problem(outcomes, data_dir, index, "ci_level", "an interval needs its confidence level (0.95 unless the source prints another)"))
+        if level and _is_number(level) and not 0 < float(level) < 1:
+            problems.append(_problem(outcomes, data_dir, index, "ci_level", f"{level} is not a fraction between 0 and 1 (0.95 for a 95% interval)"))
+        for arm in ("intervention", "comparator"):
+            events, total = row[f"events_{arm}"], row[f"total_{arm}"]
+            if events.isdigit() and total.isdigit() and int(events) > int(total):
+                problems.append(_problem(outcomes, data_dir, index, f"events_{arm}", f"{events} events among {total} people"))
+    return problems
+
+
+def check_outcome_claims(outcome_claims: Table, outcomes: Table, links: Table, data_dir: Path) -> list[Problem]:
+    """An outcome informs a claim only through a link between the claim and the outcome's study."""
+    study_of = dict(zip(outcomes.column("id"), outcomes.column("study_id")))
+    linked = set(zip(links.column("claim_id"), links.column("study_id")))
+    problems = []
+    for index, (outcome_id, claim_id) in enumerate(zip(outcome_claims.column("outcome_id"), outcome_claims.column("claim_id"))):
+        study = study_of.get(outcome_id)
+        if study is not None and (claim_id, study) not in linked:
+            problems.append(_problem(outcome_claims, data_dir, index, "claim_id",
+                                     f"{study} is not linked to {claim_id} in claim_evidence.csv"))
+    return problems
+
+
+def check_comparator_directness(claims: Table, links: Table, outcomes: Table, outcome_claims: Table, data_dir: Path) -> list[Problem]:
+    """A benefit link cannot be direct when every outcome of its study for the claim compares only with active
+    treatments or combinations: that shows how microneedling compares, not that it works."""
+    kinds = dict(zip(claims.column("id"), claims.column("kind")))
+    outcome = {row["id"]: row for row in outcomes.records()}
+    comparators: dict[tuple[str, str], set[str]] = {}
+    for outcome_id, claim_id in zip(outcome_claims.column("outcome_id"), outcome_claims.column("claim_id")):
+        if outcome_id in outcome and outcome[outcome_id]["outcome_kind"] == vocab.OutcomeKind.EFFICACY:
+            comparators.setdefault((claim_id, outcome[outcome_id]["study_id"]), set()).add(outcome[outcome_id]["comparator_kind"])
+    active_only = {ComparatorKind.ACTIVE, ComparatorKind.COMBINATION}
+    problems = []
+    for index, row in enumerate(links.records()):
+        found = comparators.get((row["claim_id"], row["study_id"]))
+        if kinds.get(row["claim_id"]) == ClaimKind.BENEFIT and row["directness"] == Directness.DIRECT and found and found <= active_only:
+            problems.append(_problem(links, data_dir, index, "directness",
+                                     f"{row['study_id']} compares microneedling only with {' or '.join(sorted(found))} treatment for this claim: "
+                                     f"use {Directness.COMPARATOR!r}"))
     return problems

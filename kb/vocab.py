@@ -73,6 +73,7 @@ class Directness(StrEnum):
     INTERVENTION = "indirect_intervention"
     OUTCOME = "indirect_outcome"
     ANIMAL = "indirect_animal"
+    COMPARATOR = "indirect_comparator"
 
 
 class RiskOfBias(StrEnum):
@@ -103,6 +104,48 @@ class Verdict(StrEnum):
     INSUFFICIENT = "insufficient_evidence"
     MISLEADING = "misleading_wording"
     NO_EVIDENCE = "no_evidence_found"
+    BACKGROUND = "established_background"
+
+
+class ReviewStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ComparatorKind(StrEnum):
+    NONE = "none"
+    UNTREATED = "untreated"
+    SHAM = "sham"
+    ACTIVE = "active"
+    COMBINATION = "combination"
+
+
+class OutcomeKind(StrEnum):
+    EFFICACY = "efficacy"
+    ADVERSE_EVENT = "adverse_event"
+    MECHANISM = "mechanism"
+
+
+class EffectDirection(StrEnum):
+    FAVOURS_MICRONEEDLING = "favours_microneedling"
+    FAVOURS_COMPARATOR = "favours_comparator"
+    NO_DIFFERENCE = "no_difference"
+    NOT_COMPARATIVE = "not_comparative"
+
+
+class BiasTool(StrEnum):
+    ROB2 = "rob2"
+    ROBINS_I = "robins_i"
+    UNCONTROLLED = "uncontrolled"
+    NONE = "none"
+
+
+class Scenario(StrEnum):
+    DROP_LINK = "drop_link"
+    WEAKEN_LINK = "weaken_link"
+    DROP_PARTIAL = "drop_partially_verified"
+    DROP_HIGH_RISK = "drop_high_risk_of_bias"
 
 
 class Domain(StrEnum):
@@ -160,6 +203,7 @@ DIRECTNESS = Vocabulary(
         Term(Directness.INTERVENTION, "Indirect: intervention", "A different or combined intervention (radiofrequency microneedling, microneedling with PRP, a peel or a drug)."),
         Term(Directness.OUTCOME, "Indirect: outcome", "A surrogate outcome (histological collagen for a visible-firmness claim, satisfaction for efficacy)."),
         Term(Directness.ANIMAL, "Indirect: animal or lab", "Animal, in-vitro or engineering data rather than people treated with microneedling."),
+        Term(Directness.COMPARATOR, "Indirect: comparator", "Compared only with another active treatment, or added to one: shows how microneedling compares with that treatment, not that it beats doing nothing."),
     ),
 )
 
@@ -169,8 +213,8 @@ RISK_OF_BIAS = Vocabulary(
     (
         Term(RiskOfBias.LOW, "Low", "Randomised with blinded assessment and little attrition, or a systematic review whose methods and included studies are sound."),
         Term(RiskOfBias.SOME_CONCERNS, "Some concerns", "A controlled design with a weakness: open label, small, unclear randomisation, attrition or co-treatments."),
-        Term(RiskOfBias.HIGH, "High", "No control group, self-assessed outcomes, confounding co-treatments, or a review built on such studies."),
-        Term(RiskOfBias.NOT_ASSESSED, "Not assessed", "The design makes a risk-of-bias judgement meaningless (opinion, regulation) or too little is known to make one."),
+        Term(RiskOfBias.HIGH, "High", "No control group (always high: validation rejects a lower rating for case series and case reports), self-assessed outcomes, confounding co-treatments, or a review built on such studies."),
+        Term(RiskOfBias.NOT_ASSESSED, "Not assessed", "The design makes a risk-of-bias judgement meaningless (opinion, regulation, reference texts, animal studies) or too little is known to make one."),
     ),
 )
 
@@ -179,18 +223,19 @@ STUDY_DESIGNS = Vocabulary(
     "Study designs with the evidence level each allows (Oxford CEBM 2011 style: 1 strongest, 5 weakest) "
     "and the GRADE starting certainty for a body of evidence built on it.",
     (
-        Term("systematic_review_rct", "Systematic review of randomised trials", "A systematic review, with or without meta-analysis, restricted to randomised trials.", {"evidence_level": 1, "starting_certainty": Certainty.HIGH, "is_review": 1}),
-        Term("systematic_review", "Systematic review of mixed designs", "A systematic review that pools randomised and non-randomised studies; it is as strong as most of what it includes.", {"evidence_level": 3, "starting_certainty": Certainty.LOW, "is_review": 1}),
-        Term("rct", "Randomised controlled trial", "Participants or body sites randomly allocated to microneedling or a comparator (split-face designs included).", {"evidence_level": 2, "starting_certainty": Certainty.HIGH, "is_review": 0}),
-        Term("controlled_study", "Non-randomised controlled or cohort study", "A comparison group without randomisation, or a prospective cohort followed over time.", {"evidence_level": 3, "starting_certainty": Certainty.LOW, "is_review": 0}),
-        Term("case_series", "Case series", "Treated patients described before and after, with no control group (including uncontrolled device trials and outbreak investigations).", {"evidence_level": 4, "starting_certainty": Certainty.LOW, "is_review": 0}),
-        Term("case_report", "Case report", "One or a few patients described in detail; shows that something can happen, not how often.", {"evidence_level": 4, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
-        Term("narrative_review", "Narrative review or expert opinion", "A review without a systematic search, or a consensus of experts; opinion-level evidence.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 1}),
-        Term("mechanistic", "Animal, laboratory or mechanistic study", "Animal, in-vitro or engineering studies: evidence about mechanism, not about people's outcomes.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
-        Term("unclassified", "Not yet classified", "Loaded from an export file whose publication type suggested no design; a curator must classify it before it carries weight.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
-        Term("regulatory", "Regulatory document", "A statement by a regulator (classification, guidance, safety communication). Not graded on the evidence scale: it records what an agency authorised or warned about, and counts as very low certainty on its own.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0}),
+        Term("systematic_review_rct", "Systematic review of randomised trials", "A systematic review, with or without meta-analysis, restricted to randomised trials.", {"evidence_level": 1, "starting_certainty": Certainty.HIGH, "is_review": 1, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("systematic_review", "Systematic review of mixed designs", "A systematic review that pools randomised and non-randomised studies; it is as strong as most of what it includes.", {"evidence_level": 3, "starting_certainty": Certainty.LOW, "is_review": 1, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("rct", "Randomised controlled trial", "Participants or body sites randomly allocated to microneedling or a comparator (split-face designs included).", {"evidence_level": 2, "starting_certainty": Certainty.HIGH, "is_review": 0, "risk_of_bias_tool": BiasTool.ROB2}),
+        Term("controlled_study", "Non-randomised controlled or cohort study", "A comparison group without randomisation, or a prospective cohort followed over time.", {"evidence_level": 3, "starting_certainty": Certainty.LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.ROBINS_I}),
+        Term("case_series", "Case series", "Treated patients described before and after, with no control group (including uncontrolled device trials and outbreak investigations).", {"evidence_level": 4, "starting_certainty": Certainty.LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.UNCONTROLLED}),
+        Term("case_report", "Case report", "One or a few patients described in detail; shows that something can happen, not how often.", {"evidence_level": 4, "starting_certainty": Certainty.VERY_LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.UNCONTROLLED}),
+        Term("narrative_review", "Narrative review or expert opinion", "A review without a systematic search, or a consensus of experts; opinion-level evidence.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 1, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("reference_text", "Reference text", "A textbook chapter or clinical reference summary (such as StatPearls) stating established background knowledge; it can back a background fact, not a promised benefit.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("mechanistic", "Animal, laboratory or mechanistic study", "Animal, in-vitro or engineering studies: evidence about mechanism, not about people's outcomes.", {"evidence_level": 5, "starting_certainty": Certainty.VERY_LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("unclassified", "Not yet classified", "Loaded from an export file whose publication type suggested no design; a curator must classify it before it carries weight.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.NONE}),
+        Term("regulatory", "Regulatory document", "A statement by a regulator (classification, guidance, safety communication). Not graded on the evidence scale: it records what an agency authorised or warned about, and counts as very low certainty on its own.", {"evidence_level": None, "starting_certainty": Certainty.VERY_LOW, "is_review": 0, "risk_of_bias_tool": BiasTool.NONE}),
     ),
-    extra_columns=("evidence_level", "starting_certainty", "is_review"),
+    extra_columns=("evidence_level", "starting_certainty", "is_review", "risk_of_bias_tool"),
 )
 
 CERTAINTY_LEVELS = Vocabulary(
@@ -207,13 +252,14 @@ CERTAINTY_LEVELS = Vocabulary(
 
 CERTAINTY_DOMAINS = Vocabulary(
     "certainty_domains",
-    "GRADE domains that can move a claim's certainty down (or, rarely, up) from its starting point.",
+    "GRADE domains that can move a claim's certainty down (or, rarely, up) from its starting point. "
+    "Only counted links (accepted by a reviewer, to a study whose identity is confirmed) are judged.",
     (
-        Term(Domain.START, "Starting point", "Not a domain but where certainty starts: high when the best clinical evidence is randomised, low when observational, very low with none (change is always 0)."),
-        Term(Domain.RISK_OF_BIAS, "Risk of bias", "Down one level when most weight rests on studies at high risk of bias."),
-        Term(Domain.INCONSISTENCY, "Inconsistency", "Down one level when sources disagree (mixed, qualifying or refuting links beside supporting ones); two when refuting evidence is as strong as supporting."),
-        Term(Domain.INDIRECTNESS, "Indirectness", "Down one level when most sources differ from the claim in population, intervention or outcome; two when none is direct."),
-        Term(Domain.IMPRECISION, "Imprecision", "Down one level when fewer than 100 distinct participants or fewer than two human studies inform the claim; two when fewer than 30."),
+        Term(Domain.START, "Starting point", "Not a domain but where certainty starts: high when the best counted clinical evidence is randomised, low when observational or uncontrolled, very low with none (change is always 0)."),
+        Term(Domain.RISK_OF_BIAS, "Risk of bias", "Down one level when no study setting the starting point is at low risk (randomised evidence) or when every one is at high risk; two when randomised evidence is all at high risk. Device-maker funding is named in the reason, and a tier resting only on industry-funded studies goes down one."),
+        Term(Domain.INCONSISTENCY, "Inconsistency", "Down one level when counted clinical sources disagree (mixed or refuting beside supporting); two when the disagreeing evidence weighs as much as the support. A review and the studies it may include count once."),
+        Term(Domain.INDIRECTNESS, "Indirectness", "Down one level when most of the weightiest evidence differs from the claim in population, intervention, comparator (active treatments only) or outcome; two when none is direct."),
+        Term(Domain.IMPRECISION, "Imprecision", "Judged from confidence intervals where an estimate exists: down one when an interval crosses no effect. Without an interval: down one when fewer than 100 distinct participants or a single primary study; two when fewer than 30."),
         Term(Domain.PUBLICATION_BIAS, "Publication bias", "Not assessed: too few studies per claim for a funnel plot; recorded so that the gap is visible."),
     ),
 )
@@ -226,7 +272,8 @@ VERDICTS = Vocabulary(
         Term(Verdict.PARTLY_SUPPORTED, "Partly supported", "True for some of what is claimed: some people, devices or outcomes, or with caveats the article omits.", {"rank": 5}),
         Term(Verdict.OVERSTATED, "Overstated", "The evidence supports a weaker claim than the article makes.", {"rank": 4}),
         Term(Verdict.INSUFFICIENT, "Insufficient evidence", "The evidence is too weak or too indirect to say.", {"rank": 3}),
-        Term(Verdict.NO_EVIDENCE, "No evidence found", "No source in the knowledge base bears on this claim.", {"rank": 3}),
+        Term(Verdict.BACKGROUND, "Established background", "A background fact (how the skin or the procedure works) stated by reference texts and not contradicted; trials do not test it, so no certainty level is given.", {"rank": 5}),
+        Term(Verdict.NO_EVIDENCE, "No evidence counted", "No reviewed source with a confirmed identity bears on this claim yet; the page says what was looked for and what is waiting for review.", {"rank": 3}),
         Term(Verdict.MISLEADING, "Misleading wording", "The wording contradicts how the evidence and regulators describe the procedure.", {"rank": 2}),
         Term(Verdict.CONTRADICTED, "Contradicted", "The evidence goes against the claim.", {"rank": 1}),
     ),
@@ -255,9 +302,96 @@ SUPPORT_RATINGS = Vocabulary(
     ),
 )
 
+REVIEW_STATUSES = Vocabulary(
+    "review_statuses",
+    "Whether a link counts yet: only accepted links to studies whose identity is confirmed feed certainty and verdicts.",
+    (
+        Term(ReviewStatus.PROPOSED, "Proposed", "Added by a load or a curator and not yet reviewed; shown under 'not yet counted'."),
+        Term(ReviewStatus.ACCEPTED, "Accepted", "A reviewer checked the stance, directness, rating and note against the verified facts; counts when the study's identity is confirmed."),
+        Term(ReviewStatus.REJECTED, "Rejected", "A reviewer found the link wrong or irrelevant; kept for the record, never counted."),
+    ),
+)
+
+COMPARATOR_KINDS = Vocabulary(
+    "comparator_kinds",
+    "What the microneedling arm of an outcome was compared with.",
+    (
+        Term(ComparatorKind.NONE, "None (before-after)", "No comparison group: the same people before and after treatment. Cannot separate the treatment from natural change."),
+        Term(ComparatorKind.UNTREATED, "Untreated", "An untreated control group or untreated side of the body."),
+        Term(ComparatorKind.SHAM, "Sham or placebo", "A sham device or placebo procedure."),
+        Term(ComparatorKind.ACTIVE, "Active treatment", "Another active treatment (a laser, a peel, a drug): shows how microneedling compares, not that it beats doing nothing."),
+        Term(ComparatorKind.COMBINATION, "Combination", "Microneedling plus an added agent against microneedling alone (an add-on trial), or the reverse."),
+    ),
+)
+
+OUTCOME_KINDS = Vocabulary(
+    "outcome_kinds",
+    "What sort of result an outcome is.",
+    (
+        Term(OutcomeKind.EFFICACY, "Efficacy", "A measure of the benefit the treatment aims at."),
+        Term(OutcomeKind.ADVERSE_EVENT, "Adverse event", "A harm or side effect, with numerators and denominators where stated."),
+        Term(OutcomeKind.MECHANISM, "Mechanism", "A biological or histological measure (collagen, elastin, gene expression), a surrogate for what people notice."),
+    ),
+)
+
+EFFECT_DIRECTIONS = Vocabulary(
+    "effect_directions",
+    "Which arm an outcome favours, as the source reports it.",
+    (
+        Term(EffectDirection.FAVOURS_MICRONEEDLING, "Favours microneedling", "The microneedling arm did better than its comparator."),
+        Term(EffectDirection.FAVOURS_COMPARATOR, "Favours comparator", "The comparator did better (in add-on trials, the combination)."),
+        Term(EffectDirection.NO_DIFFERENCE, "No difference", "No clear difference between the arms."),
+        Term(EffectDirection.NOT_COMPARATIVE, "Not comparative", "A before-after or single-arm result: no comparison was made."),
+    ),
+)
+
+RISK_OF_BIAS_TOOLS = Vocabulary(
+    "risk_of_bias_tools",
+    "Which risk-of-bias tool a design is judged with.",
+    (
+        Term(BiasTool.ROB2, "RoB 2", "Cochrane's tool for randomised trials: five domains."),
+        Term(BiasTool.ROBINS_I, "ROBINS-I", "Cochrane's tool for non-randomised comparative studies: seven domains."),
+        Term(BiasTool.UNCONTROLLED, "Uncontrolled (high by definition)", "Case series, before-after studies and case reports: with no control group the risk of bias is high whatever else is done well."),
+        Term(BiasTool.NONE, "No domain tool", "Reviews, reference texts, regulation and animal studies: judged overall with a reason."),
+    ),
+)
+
+BIAS_DOMAINS = Vocabulary(
+    "bias_domains",
+    "Risk-of-bias domains: RoB 2 for randomised trials, ROBINS-I for non-randomised comparative studies.",
+    (
+        Term("rob2_randomisation", "Randomisation process", "Was allocation random and concealed, and were the groups alike at baseline?", {"tool": BiasTool.ROB2}),
+        Term("rob2_deviations", "Deviations from intended interventions", "Did participants and carers know the allocation, and did that change the care given?", {"tool": BiasTool.ROB2}),
+        Term("rob2_missing_data", "Missing outcome data", "Were outcome data available for (nearly) everyone randomised?", {"tool": BiasTool.ROB2}),
+        Term("rob2_measurement", "Measurement of the outcome", "Were assessors blinded, and was the measure appropriate and the same in each arm?", {"tool": BiasTool.ROB2}),
+        Term("rob2_reported_result", "Selection of the reported result", "Was the result chosen from several measures or analyses after seeing the data?", {"tool": BiasTool.ROB2}),
+        Term("robins_confounding", "Confounding", "Could differences between the groups, rather than the treatment, explain the result?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_selection", "Selection of participants", "Was entry into the study related to both the treatment and the outcome?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_classification", "Classification of interventions", "Was it clear who got which treatment?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_deviations", "Deviations from intended interventions", "Did co-treatments or changes of treatment differ between groups?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_missing_data", "Missing data", "Were outcome data missing unevenly?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_measurement", "Measurement of outcomes", "Could knowing the treatment have influenced the assessment?", {"tool": BiasTool.ROBINS_I}),
+        Term("robins_reported_result", "Selection of the reported result", "Was the reported result selected from several?", {"tool": BiasTool.ROBINS_I}),
+    ),
+    extra_columns=("tool",),
+)
+
+ROBUSTNESS_SCENARIOS = Vocabulary(
+    "robustness_scenarios",
+    "The sensitivity analyses run on every claim at build time: does the verdict or certainty change?",
+    (
+        Term(Scenario.DROP_LINK, "Drop one link", "Each counted link removed in turn."),
+        Term(Scenario.WEAKEN_LINK, "Weaken one link", "Each supporting link moved one step weaker (supports to qualifies)."),
+        Term(Scenario.DROP_PARTIAL, "Drop partly verified sources", "Every counted source whose record is only partly verified removed at once."),
+        Term(Scenario.DROP_HIGH_RISK, "Drop high risk of bias", "Every counted study at high risk of bias removed at once."),
+    ),
+)
+
 ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS,
+    REVIEW_STATUSES, COMPARATOR_KINDS, OUTCOME_KINDS, EFFECT_DIRECTIONS, RISK_OF_BIAS_TOOLS, BIAS_DOMAINS,
+    ROBUSTNESS_SCENARIOS,
 )
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -58,3 +64,35 @@ def edit_row(data_dir: Path, file: str, index: int, **changes) -> None:
     rows = read_csv(path)
     rows[index].update(changes)
     write_csv(path, rows)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(data: Path, db: Path):
+    """A real `kb serve` of ``data`` (building ``db``) on a free loopback port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "serve", "--data", str(data), "--db", str(db), "--port", str(port)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"kb serve did not start: {process.stdout.read().decode()}")
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

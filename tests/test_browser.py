@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import DATA, REPO, edit_row, read_csv
+from tests.conftest import DATA, REPO, edit_row, read_csv, running_server
 
 ARTIFACTS = REPO / "test-artifacts"
 PROBE = '<script>window.kbProbe = 1</script><img src=x onerror="window.kbProbe = 2">'
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -32,24 +21,8 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(DATA, data)
     edit_row(data, "claim_evidence.csv", 0, note=PROBE)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "serve", "--data", str(data), "--db", str(data.parent / "kb.db"), "--port", str(port)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"kb serve did not start: {process.stdout.read().decode()}")
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(data, data.parent / "kb.db") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
-from kb.publish import (
+from kb.metadata import (
     COLUMNS_DOC_PATH, GRADING_DOC_PATH, QUERIES, SETTINGS, columns_markdown, grading_markdown, metadata_json,
 )
 from kb.serve import make_datasette
@@ -65,9 +66,10 @@ async def test_one_claim_row(datasette):
     assert html.status_code == 200
 
 
-@pytest.mark.parametrize("query", [q for q in QUERIES if q not in ("curator_overrides", "load_changes")])
+@pytest.mark.parametrize("query", [q for q in QUERIES if q not in ("curator_overrides", "load_changes", "what_changed")])
 async def test_each_canned_query_returns_rows(datasette, query):
-    """(curator_overrides and load_changes need an override or a load: tested in test_datasette and test_load.)"""
+    """(curator_overrides, load_changes and what_changed need an override, a load or a second build: tested in
+    test_datasette, test_load and test_history.)"""
     params = {"claim_id": "acne-scar-reduction"} if ":claim_id" in QUERIES[query]["sql"] else {}
     response = await datasette.client.get(f"/kb/{query}.json", params={"_shape": "array", **params})
     assert response.status_code == 200, response.text
@@ -96,5 +98,7 @@ async def test_curator_overrides_query_shows_computed_and_final_values(data_copy
     build(data_copy, db)
     response = await make_datasette(db, REPO / "metadata.json").client.get("/kb/curator_overrides.json?_shape=array")
     rows = response.json()
+    computed = sqlite3.connect(db).execute("SELECT computed_verdict FROM claim_summary WHERE claim_id = 'acne-scar-reduction'").fetchone()[0]
+    assert computed != "supported"
     assert [(r["id"], r["computed_verdict"], r["verdict"], r["override_by"]) for r in rows] == [
-        ("acne-scar-reduction", "partly_supported", "supported", "A. Curator")]
+        ("acne-scar-reduction", computed, "supported", "A. Curator")]

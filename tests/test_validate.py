@@ -49,9 +49,9 @@ CASES = {
     "quote not in the article": (lambda d: edit_row(d, "claims.csv", 2, quote="Microneedling cures everything."),
                                  "claims.csv", 4, "quote", "does not occur anywhere in the article"),
     "duplicate claim id": (lambda d: duplicate_first_row(d, "claims.csv"),
-                           "claims.csv", 23, "id", "duplicate id 'acne-scar-reduction'"),
-    "duplicate DOI": (lambda d: edit_row(d, "studies.csv", 2, doi="10.1001/jamadermatol.2013.8687"),
-                      "studies.csv", 4, "doi", "duplicate DOI"),
+                           "claims.csv", 29, "id", "duplicate id 'acne-scar-reduction'"),
+    "duplicate DOI": (lambda d: edit_row(d, "studies.csv", 4, doi="10.1001/jamadermatol.2013.8687"),
+                      "studies.csv", 6, "doi", "duplicate DOI"),
     "malformed DOI": (lambda d: edit_row(d, "studies.csv", 1, doi="doi 10.1001"),
                       "studies.csv", 3, "doi", "malformed DOI"),
     "malformed PMID": (lambda d: edit_row(d, "studies.csv", 1, pmid="PMID24919799"),
@@ -78,8 +78,8 @@ CASES = {
                                   "claims.csv", 2, "override_reason", "needs a reason"),
     "Fitzpatrick range out of order": (lambda d: edit_row(d, "studies.csv", 1, fitzpatrick_min="5", fitzpatrick_max="2"),
                                        "studies.csv", 3, "fitzpatrick_min", "not within types 1-6"),
-    "complete verification without a complete record": (lambda d: edit_row(d, "studies.csv", 2, verification="complete"),
-                                                         "studies.csv", 4, "verification", "verification record is missing or incomplete"),
+    "complete verification without a complete record": (lambda d: edit_row(d, "studies.csv", 4, verification="complete"),
+                                                         "studies.csv", 6, "verification", "verification record is missing or incomplete"),
 }
 
 

@@ -19,13 +19,18 @@ import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
 from bibtexparser.model import Entry, ParsingFailedBlock
 
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
+from kb.loaders.records import (
+    BOOK_CHAPTER, OTHER, WEB_PAGE, FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of,
+)
 
 ENTRY_TYPES = {
     "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual", "mastersthesis",
-    "misc", "phdthesis", "proceedings", "techreport", "unpublished", "online", "report", "thesis", "collection",
-    "electronic", "www", "dataset", "software", "preprint",
+    "misc", "phdthesis", "proceedings", "techreport", "unpublished", "report", "thesis", "collection",
+    "dataset", "software", "preprint",
 }
+"""The usual BibTeX and biblatex entry types; any other (@patent, @set, @online...) loads as 'other' with a warning."""
+WEB_ENTRY_TYPES = {"online", "electronic", "www"}
+CHAPTER_ENTRY_TYPES = {"inbook", "incollection"}
 
 
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
@@ -43,10 +48,13 @@ def parse(text: str) -> Iterator[ParsedRecord]:
             yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {reason}")])
             continue
         record = to_record({k.lower(): v for k, v in block.fields_dict.items()})
-        problems = []
-        if block.entry_type.lower() not in ENTRY_TYPES:
-            problems.append(("entry type", f"unknown entry type @{block.entry_type}"))
-        yield ParsedRecord(index, f"{location}, key {block.key!r}", record, problems)
+        entry_type, warnings = block.entry_type.lower(), []
+        record.record_type = (WEB_PAGE if entry_type in WEB_ENTRY_TYPES else BOOK_CHAPTER if entry_type in CHAPTER_ENTRY_TYPES
+                              else "" if entry_type in ENTRY_TYPES else f"{OTHER} (@{entry_type})")
+        if entry_type not in ENTRY_TYPES:
+            kind = f"{OTHER} ({WEB_PAGE})" if record.record_type == WEB_PAGE else OTHER
+            warnings.append(("entry type", f"@{block.entry_type} is not a usual BibTeX entry type: loaded as {kind}, design unclassified"))
+        yield ParsedRecord(index, f"{location}, key {block.key!r}", record, warnings=warnings)
 
 
 def _value(fields: dict, *names: str) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterator
 
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, author_name, clean_doi, clean_pmcid, clean_text, year_of
+from kb.loaders.records import WEB_PAGE, FileRejected, ParsedRecord, StudyRecord, author_name, clean_doi, clean_pmcid, clean_text, year_of
+
+WEB_TYPES = {"webpage", "post", "post-weblog"}
+"""CSL item types of web pages."""
 
 
 def load_json(text: str):
@@ -103,4 +106,5 @@ def to_record(item: dict) -> StudyRecord:
         pmid=field_text(item, "PMID"),
         pmcid=clean_pmcid(field_text(item, "PMCID")),
         abstract=field_text(item, "abstract"),
+        record_type=WEB_PAGE if field_text(item, "type") in WEB_TYPES else "",
     )

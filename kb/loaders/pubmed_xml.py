@@ -11,7 +11,9 @@ import io
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, author_name, clean_text, guess_design, year_of
+from kb.loaders.records import (
+    BOOK, BOOK_CHAPTER, FileRejected, ParsedRecord, StudyRecord, author_name, clean_doi, clean_text, guess_design, year_of,
+)
 
 
 def _text(element) -> str:
@@ -46,7 +48,8 @@ def _parse(stream) -> Iterator[ParsedRecord]:
                 continue
             if element.tag in ("PubmedArticle", "PubmedBookArticle"):
                 index += 1
-                yield ParsedRecord(index, f"record {index} (PubmedArticle {index})", to_record(element))
+                to = book_record if element.tag == "PubmedBookArticle" else to_record
+                yield ParsedRecord(index, f"record {index} ({element.tag} {index})", to(element))
                 element.clear()
     except ET.ParseError as error:
         line, column = error.position
@@ -68,33 +71,85 @@ def to_record(article) -> StudyRecord:
     if pub_date is not None:
         year = year_of(pub_date.findtext("Year") or pub_date.findtext("MedlineDate") or "")
     ids = {i.get("IdType"): clean_text(i.text) for i in article.iter("ArticleId")}
-    doi = ids.get("doi") or next((clean_text(e.text) for e in art.iter("ELocationID") if e.get("EIdType") == "doi"), "")
-    authors = []
-    for author in art.iter("Author"):
-        if author.findtext("CollectiveName"):
-            authors.append(clean_text(author.findtext("CollectiveName")))
-        else:
-            name = author_name(author.findtext("LastName") or "", author.findtext("ForeName") or author.findtext("Initials") or "")
-            if name:
-                authors.append(name)
-    abstract_parts = []
-    for part in art.iter("AbstractText"):
-        label = part.get("Label")
-        body = _text(part)
-        abstract_parts.append(f"{label}: {body}" if label else body)
+    doi = ids.get("doi") or next((e.text for e in art.iter("ELocationID") if e.get("EIdType") == "doi"), "")
     design, guessed = guess_design([_text(t) for t in art.iter("PublicationType")])
     return StudyRecord(
         title=_text(art.find("ArticleTitle")) or _text(art.find("VernacularTitle")),
-        authors=authors,
+        authors=_names(art.iter("Author")),
         journal=_text(journal.find("Title")) if journal is not None else "",
         year=year,
         volume=clean_text(issue.findtext("Volume")) if issue is not None else "",
         issue=clean_text(issue.findtext("Issue")) if issue is not None else "",
         pages=clean_text(art.findtext("Pagination/MedlinePgn")),
-        doi=doi,
+        doi=clean_doi(doi),
         pmid=clean_text(citation.findtext("PMID")) or ids.get("pubmed", ""),
         pmcid=ids.get("pmc", ""),
-        abstract=" ".join(abstract_parts),
+        abstract=_abstract(art),
         design=design,
         design_is_guess=guessed,
+    )
+
+
+def _names(authors) -> list[str]:
+    """'Surname AB' (or a collective name) for each <Author> element."""
+    found = []
+    for author in authors:
+        if author.findtext("CollectiveName"):
+            found.append(clean_text(author.findtext("CollectiveName")))
+        else:
+            name = author_name(author.findtext("LastName") or "", author.findtext("ForeName") or author.findtext("Initials") or "")
+            if name:
+                found.append(name)
+    return found
+
+
+def _abstract(element) -> str:
+    parts = []
+    for part in element.iter("AbstractText"):
+        label = part.get("Label")
+        body = _text(part)
+        parts.append(f"{label}: {body}" if label else body)
+    return " ".join(parts)
+
+
+def _author_list(element, kind: str) -> list[str]:
+    """Names of the <AuthorList Type=kind> children of ``element`` (an untyped list counts as authors)."""
+    return [name for authors in element.findall("AuthorList") if (authors.get("Type") or "authors") == kind
+            for name in _names(authors.iter("Author"))]
+
+
+def book_record(article) -> StudyRecord:
+    """A <PubmedBookArticle> (an NCBI Bookshelf chapter or book: StatPearls, NICE guidance...) as a book record.
+
+    The chapter's title, authors and abstract come from <BookDocument>; the
+    book's title (or a whole book's series), editors, publisher and date from
+    its <Book>, kept together as the record's source (studies.csv has no
+    editors column); the Bookshelf accession goes in ``accession``.
+    """
+    document = article.find("BookDocument")
+    document = document if document is not None else article
+    book = document.find("Book")
+    book = book if book is not None else document
+    ids = {i.get("IdType"): clean_text(i.text) for i in article.iter("ArticleId")}
+    chapter = _text(document.find("ArticleTitle")) or _text(document.find("VernacularTitle"))
+    book_title = _text(book.find("BookTitle"))
+    editors = _author_list(book, "editors")
+    publisher = clean_text(book.findtext("Publisher/PublisherName"))
+    series = book_title if chapter else _text(book.find("CollectionTitle"))
+    source = "; ".join(filter(None, [series, f"editors {', '.join(editors)}" if editors else "", publisher]))
+    design, guessed = guess_design([_text(t) for t in document.iter("PublicationType")])
+    return StudyRecord(
+        title=chapter or book_title,
+        authors=_author_list(document, "authors") or _author_list(book, "authors"),
+        journal=source,
+        year=year_of(book.findtext("PubDate/Year") or book.findtext("PubDate/MedlineDate") or ""),
+        volume=clean_text(book.findtext("Volume")),
+        pages=clean_text(document.findtext("Pagination/MedlinePgn")),
+        doi=clean_doi(ids.get("doi") or next((e.text for e in book.iter("ELocationID") if e.get("EIdType") == "doi"), "")),
+        pmid=clean_text(document.findtext("PMID")) or ids.get("pubmed", ""),
+        abstract=_abstract(document),
+        design=design,
+        design_is_guess=guessed,
+        record_type=BOOK_CHAPTER if chapter else BOOK,
+        accession=ids.get("bookaccession", ""),
     )

@@ -59,6 +59,8 @@ class StudyRecord:
     n_participants: str = ""
     population: str = ""
     links: list[LinkSpec] = field(default_factory=list)
+    record_type: str = ""  # what kind of record the file says it is, where that is not a journal article ('web page', 'book chapter', 'other (@patent)')
+    accession: str = ""  # the NCBI Bookshelf accession (NBK...) of a book or chapter
 
     @property
     def first_author(self) -> str:
@@ -102,6 +104,7 @@ class ParsedRecord:
     location: str
     record: StudyRecord
     problems: list[tuple[str, str]] = field(default_factory=list)  # (field, message) found by the parser
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (field, message): loaded, but a curator should look
 
 
 class FileRejected(Exception):
@@ -268,11 +271,33 @@ def check_record(record: StudyRecord) -> list[tuple[str, str]]:
     return problems
 
 
+WEB_PAGE = "web page"
+BOOK_CHAPTER = "book chapter"
+BOOK = "book"
+OTHER = "other"
+"""Record types (``StudyRecord.record_type``) the loaders name; a journal article has none."""
+
+
+def bookshelf_url(accession: str) -> str:
+    """The NCBI Bookshelf page of a book or chapter accession (empty without one)."""
+    return f"https://www.ncbi.nlm.nih.gov/books/{accession}/" if accession else ""
+
+
+def type_as_reported(record: StudyRecord) -> str:
+    """What the record is, in the source's terms, for ``studies.design_as_reported`` ('book chapter, NCBI Bookshelf NBK...')."""
+    return ", ".join(filter(None, [record.record_type, f"NCBI Bookshelf {record.accession}" if record.accession else ""]))
+
+
 def warnings_for(record: StudyRecord) -> list[tuple[str, str]]:
     """Things a curator should look at that do not block the load."""
     found = []
     if MOJIBAKE.search(record.title):
         found.append(("title", f"looks mis-encoded in the source file ({record.title[:60]!r})"))
+    if record.record_type == WEB_PAGE:
+        if not record.authors:
+            found.append(("authors", "a web page with no author: find who is responsible for it before relying on it"))
+        if not record.year:
+            found.append(("year", "a web page with no date: record when it was published or last updated"))
     return found
 
 

@@ -15,10 +15,11 @@ from typing import Iterator
 
 import rispy
 
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
+from kb.loaders.records import WEB_PAGE, FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -( |$)")
-DOI_IN_URL = re.compile(r"doi\.org/(10\.\d{4,9}/\S+)", re.I)
+WEB_TYPES = {"ELEC", "WEB", "BLOG"}
+"""RIS reference types of web pages."""
 
 
 def parse(text: str) -> Iterator[ParsedRecord]:
@@ -53,12 +54,7 @@ def _first(entry: dict, *keys: str) -> str:
 
 def to_record(entry: dict) -> StudyRecord:
     unknown = entry.get("unknown_tag", {})
-    doi = _first(entry, "doi")
-    if not doi:
-        for url in entry.get("urls", []):
-            if match := DOI_IN_URL.search(url):
-                doi = match.group(1)
-                break
+    doi = _first(entry, "doi") or next((d for d in map(clean_doi, entry.get("urls", [])) if d.startswith("10.")), "")
     start, end = _first(entry, "start_page"), _first(entry, "end_page")
     authors = [split_name(a) for a in entry.get("authors", []) + entry.get("first_authors", [])]
     return StudyRecord(
@@ -71,4 +67,5 @@ def to_record(entry: dict) -> StudyRecord:
         pages=f"{start}-{end}" if start and end else start,
         doi=clean_doi(doi),
         abstract=_first(entry, "abstract", "notes_abstract"),
+        record_type=WEB_PAGE if entry.get("type_of_reference") in WEB_TYPES else "",
     )

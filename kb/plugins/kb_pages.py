@@ -8,6 +8,7 @@ from datasette.utils import urlsafe_components
 from datasette.utils.asgi import NotFound, Response
 
 from kb import pages
+from kb.serve import follow_latest_build
 
 ROW_PAGES = {
     "claims": ("kb_claim", pages.claim_page),
@@ -29,6 +30,11 @@ def extra_template_vars(view_name, table, request, datasette):
         return extra
 
     return inner
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return follow_latest_build(datasette)
 
 
 @hookimpl
@@ -74,8 +80,8 @@ async def check(datasette, request):
         if len(text) > CHECK_LIMIT:
             context["kb_error"] = f"The text has {len(text):,} characters; paste at most {CHECK_LIMIT:,} here, or use kb check."
         else:
-            matcher = getattr(datasette, "_kb_matcher", None) or await db.execute_fn(Matcher.from_connection)
-            datasette._kb_matcher = matcher  # the database is immutable: load once
+            matcher = getattr(db, "kb_matcher", None) or await db.execute_fn(Matcher.from_connection)
+            db.kb_matcher = matcher  # the build is immutable: load once (a new build is a new database object)
             try:
                 context["kb_report"] = check_bytes(text.encode("utf-8"), matcher, source="pasted text")
             except CheckInputError as error:
