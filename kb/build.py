@@ -38,10 +38,11 @@ DEFAULT_DB = Path("kb.db")
 EVIDENCE_MAP = "evidence-map.svg"
 
 FTS_INDEXES = {
-    "claims": ("quote", "statement"),
-    "studies": ("title", "authors", "journal"),
+    "claims": ("quote", "statement", "population", "outcome"),
+    "studies": ("title", "authors", "journal", "population", "abstract"),
 }
-"""Full-text search: table -> indexed columns (Datasette finds ``<table>_fts``)."""
+"""Full-text search: table -> indexed columns (Datasette finds ``<table>_fts``).  Studies are found by who was
+studied (population) and by their abstracts as well as by their citation."""
 
 
 @dataclass

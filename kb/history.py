@@ -27,8 +27,8 @@ from sqlmodel import SQLModel
 
 from kb.models import BuildHistory, VerdictChange, VerdictHistory
 
-LINK_FACTS = ("stance", "directness", "rating")
-STUDY_FACTS = ("design", "risk_of_bias", "n_participants")
+LINK_FACTS = ("stance", "directness", "rating", "counted")
+STUDY_FACTS = ("design", "risk_of_bias", "n_participants", "identity_confirmed", "industry_funded")
 """What grading reads of a link and of its study: when one of these changed, it is a reason a verdict moved."""
 
 SCHEMA = """

@@ -47,6 +47,7 @@ _EXTRA_COLUMN_DOCS = {
     "rank": "Order of the value, higher is stronger or more favourable.",
     "risk_of_bias_tool": "The risk-of-bias tool studies of this design are judged with (see risk_of_bias_tools).",
     "tool": "The risk-of-bias tool the domain belongs to (see risk_of_bias_tools).",
+    "synonyms": "The words a search expands to, separated by |; a query naming any of them searches for all of them.",
 }
 
 LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}
@@ -305,8 +306,8 @@ class ClaimTerm(SQLModel, table=True):
     __data_file__: ClassVar[str] = "claim_terms.csv"
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
-    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction.")
-    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing.")
+    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out.")
+    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing. In group 1, a term starting with '!' says the opposite of the bare concept ('!should avoid' beside 'suitable').")
     note: str = Field(default="", description="Why these terms.")
 
 
@@ -452,7 +453,7 @@ class VerdictHistory(SQLModel, table=True):
     claim_id: str = Field(primary_key=True, description="The claim (it may since have been removed).")
     data_sha256: str = Field(description="Fingerprint of data/ the build was made from.")
     verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="The claim's final verdict in that build.")
-    certainty: str = Field(foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build.")
+    certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="The claim's final certainty in that build (empty when not graded).")
 
 
 class VerdictChange(SQLModel, table=True):

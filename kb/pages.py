@@ -209,21 +209,52 @@ async def home_page(db) -> dict:
     return {"counts": counts, "by_verdict": groups, "articles": articles, "tables": ordered}
 
 
-async def search(db, query: str, limit: int = 50) -> dict:
-    """Claims and studies matching ``query`` in their full-text indexes, best first."""
-    from datasette.utils import escape_fts
+SEARCH_LIMIT = 50
+"""Claims and studies listed for one search."""
 
-    if not query.strip():
-        return {"query": query, "claims": [], "studies": []}
-    match = escape_fts(query)
+
+async def search(db, text: str, limit: int = SEARCH_LIMIT) -> dict:
+    """Claims and studies matching ``text`` in their full-text indexes, best first, with what the reader should know.
+
+    Any text is safe: :func:`kb.search.parse` reduces it to quoted words and synonym alternatives.  When no claim or
+    study has every word, rows with any of them are shown instead, and the message says so.
+    """
+    from kb.search import MAX_WORDS, parse
+
+    query = parse(text)
+    result = {"query": text, "claims": [], "studies": [], "messages": [],
+              "expanded": [{"value": s.value, "label": s.label, "names": s.names} for s in query.expanded]}
+    if not text.strip():
+        return result
+    if not query.parts:
+        result["messages"].append("There are no words to search for in this query: type words (letters or digits); "
+                                  "punctuation and symbols are ignored.")
+        return result
+    if query.truncated:
+        result["messages"].append(f"Only the first {MAX_WORDS} words were searched.")
+    result["claims"], result["studies"] = await _search_rows(db, query.match, query.as_typed(), limit)
+    if not (result["claims"] or result["studies"]) and len(query.parts) > 1:
+        result["claims"], result["studies"] = await _search_rows(db, query.any_words(), query.as_typed(), limit)
+        if result["claims"] or result["studies"]:
+            result["messages"].append("No claim or study contains all of these words; these contain some of them.")
+    for claim in result["claims"]:
+        claim["verdict_label"] = vocab.VERDICTS.term(claim["verdict"]).label
+    return result
+
+
+async def _search_rows(db, match: str, typed: str, limit: int) -> tuple[list[dict], list[dict]]:
+    """Claims and studies for the FTS5 expression ``match``: those with a word as ``typed`` first, then by relevance."""
+    params = {"q": match, "typed": typed, "limit": limit}
     claims = await rows(db, """
         SELECT c.id, c.statement, c.quote, cs.verdict FROM claims_fts f
         JOIN claims c ON c.rowid = f.rowid JOIN claim_summary cs ON cs.claim_id = c.id
-        WHERE claims_fts MATCH :q ORDER BY bm25(claims_fts) LIMIT :limit""", {"q": match, "limit": limit})
+        WHERE claims_fts MATCH :q
+        ORDER BY f.rowid IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH :typed) DESC, bm25(claims_fts)
+        LIMIT :limit""", params)
     studies = await rows(db, """
         SELECT s.id, s.title, s.first_author, s.year, s.design FROM studies_fts f
         JOIN studies s ON s.rowid = f.rowid
-        WHERE studies_fts MATCH :q ORDER BY bm25(studies_fts) LIMIT :limit""", {"q": match, "limit": limit})
-    for claim in claims:
-        claim["verdict_label"] = vocab.VERDICTS.term(claim["verdict"]).label
-    return {"query": query, "claims": claims, "studies": studies}
+        WHERE studies_fts MATCH :q
+        ORDER BY f.rowid IN (SELECT rowid FROM studies_fts WHERE studies_fts MATCH :typed) DESC, bm25(studies_fts)
+        LIMIT :limit""", params)
+    return claims, studies

@@ -387,11 +387,54 @@ ROBUSTNESS_SCENARIOS = Vocabulary(
     ),
 )
 
+SEARCH_SYNONYMS = Vocabulary(
+    "search_synonyms",
+    "Words the field uses for the same thing. Site search (`/-/search`) expands a query that names one of them to all "
+    "of them, so that an abbreviation or a brand-like name finds the claims and studies that spell it out.",
+    (
+        Term("microneedling", "Microneedling", "The procedure under its clinical, trade and everyday names, and the devices that perform it.",
+             {"synonyms": "microneedling|micro-needling|micro needling|microneedle|collagen induction therapy|CIT|"
+                          "percutaneous collagen induction|skin needling|dermal needling|dermaroller|derma roller|derma-roller|"
+                          "dermapen|derma pen|derma-pen|dermastamp|derma stamp|needling"}),
+        Term("pih", "Post-inflammatory hyperpigmentation", "Darkening of the skin after inflammation or injury, including after the procedure.",
+             {"synonyms": "PIH|post-inflammatory hyperpigmentation|postinflammatory hyperpigmentation|post-inflammatory pigmentation"}),
+        Term("dark_spots", "Dark spots and hyperpigmentation", "Patches darker than the surrounding skin, in everyday and clinical words.",
+             {"synonyms": "hyperpigmentation|dark spots|dark marks|dark patches|age spots|sun spots|sunspots|discoloration|discolouration|uneven pigmentation"}),
+        Term("melasma", "Melasma", "Symmetrical brown patches on the face, also called chloasma.",
+             {"synonyms": "melasma|chloasma"}),
+        Term("acne_scars", "Acne scars", "Scars left by acne, named by their shapes.",
+             {"synonyms": "acne scars|atrophic scars|ice pick scars|boxcar scars|rolling scars|pockmarks|pock marks"}),
+        Term("stretch_marks", "Stretch marks", "Linear scars of stretched skin.",
+             {"synonyms": "stretch marks|striae|striae distensae|striae rubra|striae alba"}),
+        Term("wrinkles", "Wrinkles", "Lines and creases of ageing skin.",
+             {"synonyms": "wrinkles|fine lines|rhytides|crow's feet"}),
+        Term("redness", "Redness", "Redness of the skin after treatment.",
+             {"synonyms": "redness|erythema"}),
+        Term("swelling", "Swelling", "Swelling of the treated skin.",
+             {"synonyms": "swelling|oedema|edema"}),
+        Term("darker_skin", "Darker skin types", "Skin of colour, Fitzpatrick types IV to VI.",
+             {"synonyms": "darker skin|dark skin|skin of colour|skin of color|Fitzpatrick"}),
+        Term("prp", "Platelet-rich plasma", "A blood product applied with microneedling (the 'vampire facial').",
+             {"synonyms": "PRP|platelet-rich plasma|platelet rich plasma|vampire facial"}),
+        Term("radiofrequency", "Radiofrequency microneedling", "Needles that also deliver radiofrequency energy.",
+             {"synonyms": "radiofrequency microneedling|RF microneedling|fractional radiofrequency|RF"}),
+        Term("tranexamic_acid", "Tranexamic acid", "A drug used against melasma, sometimes delivered by microneedling.",
+             {"synonyms": "tranexamic acid|TXA"}),
+        Term("absorption", "Absorption of products", "Delivery of topical products through the skin.",
+             {"synonyms": "absorption|penetration|transdermal delivery|drug delivery"}),
+    ),
+    extra_columns=("synonyms",),
+)
+
+PROCEDURE = SEARCH_SYNONYMS.terms[0]
+"""The procedure under all its names: `kb check` reads "collagen induction therapy" or "dermapen" as naming the
+procedure, not as a claim about collagen."""
+
 ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS,
     REVIEW_STATUSES, COMPARATOR_KINDS, OUTCOME_KINDS, EFFECT_DIRECTIONS, RISK_OF_BIAS_TOOLS, BIAS_DOMAINS,
-    ROBUSTNESS_SCENARIOS,
+    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS,
 )
 
 

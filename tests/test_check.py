@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.check import CheckInputError, Matcher, check_text, evaluate, read_input, split_sentences
+from kb.check.report import render_text
 from kb.cli import cli
 from kb.serve import make_datasette
 from tests.conftest import DATA, REPO, read_csv
@@ -22,6 +23,7 @@ ACCEPTED_RESTATEMENTS = {
     "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment"},
     "Increased collagen production can help": {"collagen-induction"},
     "By stimulating collagen production": {"collagen-induction", "product-absorption"},
+    "2. Risk of Infection": {"hygiene-reduces-infection"},  # "...if proper sterilization techniques are not followed"
 }
 
 FLAG_EXAMPLES = {
@@ -38,7 +40,34 @@ FLAG_EXAMPLES = {
     "painless": "The session is virtually painless.",
     "instant-results": "Enjoy instant results on your wedding day.",
     "cure": "Our protocol eliminates acne scars.",
+    "multiplied-effect": "It works ten times better than creams.",
 }
+
+# How marketing copy phrases overclaims without the flags' first keywords, and near misses that must not fire.
+BROADER_WORDINGS = [
+    ("no-downtime", "You can go straight back to work right after your appointment."),
+    ("no-downtime", "There is little to no recovery time."),
+    ("non-invasive", "Get a fresher face without resorting to invasive procedures."),
+    ("non-invasive", "A gentle alternative to invasive surgery."),
+    ("cure", "Microneedling can cure melasma."),
+    ("cure", "Old acne marks simply fade away."),
+    ("cure", "Say goodbye to stretch marks."),
+    ("multiplied-effect", "Our pen is 5x more effective than a roller."),
+    ("multiplied-effect", "Serums absorb 300% better after a session."),
+    ("no-risk", "With sterile tips there is zero chance of infection."),
+    ("instant-results", "You will see results immediately."),
+    ("permanent", "Your skin stays smooth forever."),
+    ("painless", "You won't feel a thing."),
+]
+NEAR_MISSES = [
+    "Most people return to work the next day with some redness.",
+    "Microneedling is less invasive than laser resurfacing.",
+    "Unlike more invasive procedures, it needs only a numbing cream.",
+    "Swelling usually settles within two days.",
+    "Results build over three to six sessions, a month apart.",
+    "The serum is absorbed better through the channels.",
+    "Infection is rare when the tools are sterile.",
+]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
 
@@ -82,6 +111,16 @@ def test_each_flag_fires_on_its_wording_and_not_on_a_neutral_sentence(matcher, f
     fired = {h.flag_id for f in check_text(FLAG_EXAMPLES[flag_id], matcher).findings for h in f.flags}
     assert flag_id in fired
     assert not [h for f in check_text(NEUTRAL, matcher).findings for h in f.flags]
+
+
+@pytest.mark.parametrize("flag_id, sentence", BROADER_WORDINGS)
+def test_flags_catch_how_marketing_copy_phrases_overclaims(matcher, flag_id, sentence):
+    assert flag_id in {h.flag_id for f in check_text(sentence, matcher).findings for h in f.flags}
+
+
+@pytest.mark.parametrize("sentence", NEAR_MISSES)
+def test_flags_stay_quiet_on_accurate_wording(matcher, sentence):
+    assert not [h.flag_id for f in check_text(sentence, matcher).findings for h in f.flags]
 
 
 def test_every_flag_in_the_data_has_an_example():
@@ -181,3 +220,174 @@ async def test_check_page_in_datasette(built_db):
     forged = await ds.client.post("/-/check", data={"text": "forged", "csrftoken": "not-the-token"},
                                   cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})
     assert forged.status_code == 403
+
+
+MARKETING = ("Our microneedling facial is non-invasive. It visibly softens acne scars. "
+             "People with darker skin can get post-inflammatory hyperpigmentation after it.")
+
+
+def test_summary_counts_each_verdict_as_itself(matcher):
+    summary = check_text(MARKETING, matcher).summary()
+    assert [(g["label"], g["claims"]) for g in summary["by_verdict"]] == [
+        ("Supported", 1), ("Partly supported", 1), ("Misleading wording", 1)]
+    assert summary["claims_found"] == 3 and summary["denied_by_verdict"] == []
+
+
+def test_cli_summary_names_each_verdict(built_db):
+    args = ["check", "--data", str(DATA), "--db", str(built_db), "-"]
+    output = CliRunner().invoke(cli, args, input="Microneedling visibly softens acne scars.").output
+    assert "Repeated: 1 Partly supported. Denied: none." in output
+    assert "1 supported" not in output.lower().replace("partly supported", "")
+
+
+def test_denials_are_listed_apart_from_repetitions(matcher):
+    text = "Microneedling boosts collagen. Unlike lasers, microneedling never leaves darker skin with dark patches."
+    report = check_text(text, matcher)
+    assert [f.sentence.text for f in report.repeating] == ["Microneedling boosts collagen."]
+    (denial,) = report.denying
+    assert [(m.claim_id, m.denies_supported) for m in denial.denials] == [("pih-darker-skin", True)]
+    summary = report.summary()
+    assert summary["denied_by_verdict"] == [{"verdict": "supported", "label": "Supported", "claims": 1}]
+    assert summary["supported_claims_denied"] == 1
+    rendered = render_text(report)
+    repeats, denials = rendered.split("Sentences that deny known claims")
+    assert "never leaves darker skin" not in repeats and "boosts collagen" not in denials
+    assert "the evidence supports the claim this sentence denies" in denials
+
+
+@pytest.mark.parametrize("text", [
+    "Benefits of microneedling\n- Reduced acne scarring\n- Fewer dark marks\n- Softer fine lines",
+    "Benefits of microneedling\nReduced acne scarring\nFewer dark marks\nSofter fine lines",
+    "What it treats\n• Acne scars\n• Dark marks\n• Fine lines",
+])
+def test_list_fragments_under_a_heading_make_claims(matcher, text):
+    report = check_text(text, matcher)
+    assert {m.claim_id for f in report.findings for m in f.claims} == {
+        "acne-scar-reduction", "hyperpigmentation-treatment", "wrinkle-reduction"}
+    assert all(f.sentence.kind == "item" for f in report.findings)
+
+
+def test_html_list_items_are_items_of_their_heading(matcher):
+    page = b"<html><body><h2>What microneedling treats</h2><ul><li>Acne scars</li><li>Stretch marks</li></ul></body></html>"
+    text, _ = read_input(page)
+    assert text == "What microneedling treats\n\u2022 Acne scars\n\u2022 Stretch marks"
+    report = check_text(text, matcher)
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["acne-scar-reduction", "stretch-mark-reduction"]
+
+
+def test_headings_and_questions_assert_nothing(matcher):
+    text = "Can Microneedling Reduce Acne Scars\nDoes microneedling reduce acne scars?\nIt is one option."
+    assert [s.kind for s in split_sentences(text)] == ["heading", "question", "sentence"]
+    assert not check_text(text, matcher).findings
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('"Needling makes the skin lay down fresh collagen," says Dr. Jane Smith, a dermatologist.', "Dr. Jane Smith"),
+    ("According to Dr. Lee, microneedling boosts collagen.", "Dr. Lee"),
+    ("Dermatologist Priya Nair explains that needling boosts collagen.", "Priya Nair"),
+    ("Dr. Omar Haddad recommends it because it boosts collagen.", "Dr. Omar Haddad"),
+    ("Microneedling boosts collagen.", ""),
+])
+def test_a_quoted_person_s_claim_is_reported_as_theirs(matcher, text, speaker):
+    (match,) = [m for f in check_text(text, matcher).findings for m in f.claims]
+    assert (match.claim_id, match.attributed_to) == ("collagen-induction", speaker)
+
+
+def test_a_pronoun_carries_the_speaker_and_the_report_says_whose_claim_it_is(matcher):
+    text = ("Dr. Anika Rao says needling is a good option for acne scars. "
+            "She adds that darker skin can develop post-inflammatory hyperpigmentation. Results vary between people.")
+    report = check_text(text, matcher)
+    assert [(m.claim_id, m.attributed_to) for f in report.findings for m in f.claims] == [
+        ("acne-scar-reduction", "Dr. Anika Rao"), ("pih-darker-skin", "Dr. Anika Rao"), ("variable-results", "")]
+    assert "asserts pih-darker-skin (the claim of Dr. Anika Rao, quoted)" in render_text(report)
+    assert report.summary()["attributed"] == 2
+
+
+async def test_check_page_counts_verdicts_and_shows_denials_apart(built_db):
+    ds = make_datasette(built_db, REPO / "metadata.json")
+    form = await ds.client.get("/-/check")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text).group(1)
+    text = MARKETING + " Microneedling never leaves darker skin with dark patches, says Dr. Jane Smith."
+    html = (await ds.client.post("/-/check", data={"text": text, "csrftoken": token},
+                                 cookies={"ds_csrftoken": form.cookies["ds_csrftoken"]})).text
+    summary = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="kb-check-summary">(.*?)</p>', html, re.S).group(1)).split())
+    assert "Repeated: 1 Supported , 1 Partly supported , 1 Misleading wording . Denied: 1 Supported ." in summary
+    repeats = re.search(r'id="kb-check-findings">(.*?)</table>', html, re.S).group(1)
+    denials = re.search(r'id="kb-check-denials">(.*?)</table>', html, re.S).group(1)
+    assert "never leaves darker skin" in denials and "never leaves darker skin" not in repeats
+    assert "the evidence supports the claim this sentence denies" in denials
+    assert "the claim of <strong>Dr. Jane Smith</strong>, quoted" in denials
+
+
+def test_items_under_a_heading_that_announces_benefits_claim_them(matcher):
+    report = check_text("Why clients love it\n\u2713 Pitted acne scars\n\u2713 A more even skin tone", matcher)
+    assert {m.claim_id for f in report.findings for m in f.claims} == {"acne-scar-reduction", "hyperpigmentation-treatment"}
+    assert not check_text("Who should wait\n- Acne scars that are still red\n- Pregnancy", matcher).findings
+
+
+def test_names_of_the_procedure_name_it_and_claim_nothing(matcher):
+    assert not check_text("We offer collagen induction therapy in Leeds.", matcher).findings
+    (finding,) = check_text("Derma rollers have surged in popularity.", matcher).findings
+    assert [m.claim_id for m in finding.claims] == ["popularity-growth"]
+
+
+@pytest.mark.parametrize("text", [
+    "Fractional lasers can also improve acne scars.",
+    "Chemical peels fade dark spots over a few weeks.",
+    "Whether that translates into better results for your serum is less clear.",
+])
+def test_sentences_about_another_treatment_or_in_doubt_make_no_claim(matcher, text):
+    assert not [m for f in check_text(text, matcher).findings for m in f.claims]
+
+
+def test_a_comparison_with_another_treatment_is_still_a_claim(matcher):
+    (finding,) = check_text("Unlike lasers, microneedling softens acne scars.", matcher).findings
+    assert [m.claim_id for m in finding.claims] == ["acne-scar-reduction"]
+
+
+def test_a_negated_condition_does_not_deny_the_claim(matcher):
+    (finding,) = check_text("Rollers that are reused can cause infection if they are not cleaned between clients.", matcher).findings
+    assert ("hygiene-reduces-infection", "asserts") in [(m.claim_id, m.direction) for m in finding.claims]
+    (finding,) = check_text("We don't recommend microneedling during pregnancy.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
+
+
+def test_one_word_list_items_count(matcher):
+    report = check_text("Microneedling is ideal for:\n- Melasma\n- Wrinkles", matcher)
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["hyperpigmentation-treatment", "wrinkle-reduction"]
+
+
+def test_a_core_concept_denied_after_it_and_a_one_word_heading(matcher):
+    (finding,) = check_text("With sealed tips, infections simply don't happen.", matcher).findings
+    assert ("infection-risk", "denies") in [(m.claim_id, m.direction) for m in finding.claims]
+    report = check_text("Risks\n- Infection\n- Herpes flare-ups", matcher)
+    assert [(f.sentence.heading, [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("Risks", ["infection-risk"]), ("Risks", ["infection-risk"])]
+
+
+def test_an_excluding_concept_rules_a_claim_out(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert "hyperpigmentation-treatment" in claims("Microneedling helps fade dark spots.")
+    assert "hyperpigmentation-treatment" not in claims("Good aftercare helps prevent dark spots after microneedling.")
+
+
+def test_held_out_passages_are_not_in_the_tuning_set():
+    fixtures = REPO / "tests" / "fixtures" / "check"
+    tuning = json.loads((fixtures / "labelled.json").read_text())
+    held_out = [p for path in fixtures.glob("holdout*.json") for p in json.loads(path.read_text())]
+    assert held_out and not {p["id"] for p in held_out} & {p["id"] for p in tuning}
+    assert not {p["text"] for p in held_out} & {p["text"] for p in tuning}
+
+
+def test_a_sentence_opening_with_this_or_they_goes_on_from_the_one_before(matcher):
+    report = check_text("Your skin will feel warm and tight. This usually settles within 48 hours.", matcher)
+    assert [(f.sentence.text[:4], [m.claim_id for m in f.claims]) for f in report.findings] == [("This", ["transient-irritation"])]
+    report = check_text("Microneedling boosts collagen. This makes the skin firmer.", matcher)
+    assert [m.claim_id for f in report.findings for m in f.claims] == ["collagen-induction"]  # not said twice
+
+
+def test_a_core_term_marked_opposite_asserts_what_the_negated_quote_says(matcher):
+    (finding,) = check_text("People on blood thinners should avoid microneedling.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
+    (finding,) = check_text("Microneedling is suitable for everyone.", matcher).findings
+    assert ("not-suitable-for-everyone", "denies") in [(m.claim_id, m.direction) for m in finding.claims]

@@ -1,0 +1,293 @@
+"""Matching sentences to the knowledge base's claims and overstatement flags.
+
+* A sentence matches a claim when it contains a term of every concept group curated for that claim
+  (``claim_terms``); the score adds how much of the claim's own wording the sentence shares, and a sentence that
+  contains a claim's exact quote scores 1.  A list item may take the groups other than the core concept (group 1)
+  from its heading: under "What it treats", the item "Pitted acne scars" claims that acne scars are treated.
+* Negation of the claim's core concept ("does not cause hyperpigmentation") reverses the direction: the sentence
+  *denies* the claim instead of asserting it; hedges ("may", "can") are noted.
+* A sentence that reports what a named person said ("says Dr. Rao", "according to Dr. Chen", or "She adds"
+  after such a sentence) makes that person's claim: the match records who.
+* Overstatement flags (``overstatement_flags``, curated regular expressions) mark wording that goes beyond the
+  evidence, unless negated in their clause.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kb import vocab
+from kb.check.text import Sentence
+
+NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
+HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
+WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = set("""a an and are as at be by can for from has have how if in into is it its may more of on or so such than that the
+their them there these this those to was were which while who will with your you our we it's also been being over after""".split())
+NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
+"""A negated verb inside a matched core term ("don't recommend", "not advised"); "no risk" is a positive phrase."""
+DOES_NOT_HAPPEN = re.compile(r"\w*\s+(?:simply |just |really )?(?:don't|do not|doesn't|does not|never|won't|will not|can't|cannot)\s+"
+                             r"(?:happen|occur|arise|develop)\b", re.I)
+"""A core concept denied after it ("infections simply don't happen")."""
+def current_matcher(data_dir: Path, db_path: Path) -> "Matcher":
+    """The matcher for ``data_dir`` as it is now: read from ``db_path`` when that was built from it, else from a
+    private build in a temporary folder.
+
+    A check never rebuilds ``db_path``: a running ``kb serve`` may be showing it.
+    """
+    from kb.build import build, is_up_to_date
+
+    if is_up_to_date(data_dir, db_path):
+        return Matcher.from_database(db_path)
+    with tempfile.TemporaryDirectory(prefix="kb-check-") as folder:
+        return Matcher.from_database(build(data_dir, Path(folder) / "kb.db").db_path)
+
+
+CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
+CONDITIONS = {"if", "unless", "when"}
+"""Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
+
+SAYS = r"(?:says|said|explains|explained|notes|noted|adds|added|warns|warned|cautions|cautioned|writes|wrote|stresses)"
+"""Verbs of reporting that may come before the speaker's name ("says Dr. Rao")."""
+SPEECH = rf"(?:{SAYS}|recommends|advises|believes|points out|pointed out|tells|told|agrees|insists)"
+"""Verbs of reporting after the speaker's name ("Dr. Rao recommends")."""
+NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){0,2}"
+TITLED = rf"(?:Dr\.?|Doctor|Prof\.?|Professor|Nurse)\s+{NAME}"
+ROLE = (r"(?i:(?:board[- ]certified\s+)?(?:consultant\s+)?(?:dermatologist|aesthetician|esthetician|plastic surgeon|surgeon|"
+        r"nurse(?: injector)?|practitioner|skin specialist|skincare expert|expert|founder|director|clinician|therapist|"
+        r"doctor|physician|client|patient|customer))")
+SPEAKER_PATTERNS = (
+    re.compile(rf"(?P<who>{TITLED})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
+    re.compile(rf"\b(?i:according to)\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
+    re.compile(rf"\b{SAYS}\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
+    re.compile(rf"{ROLE}\s+(?P<who>{NAME})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
+    re.compile(rf"(?P<who>{NAME}),\s+(?:a|an|the)\s+[^,]{{0,60}}?{ROLE}[^,]{{0,40}},\s+(?:also\s+)?{SPEECH}\b"),
+)
+"""Where a sentence names who said it."""
+ABOUT_ANOTHER_TREATMENT = re.compile(
+    r"^\W*(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|fillers?|lasers?|laser "
+    r"resurfacing|fraxel|ipl|chemical peels?|peels?|retinol|retinoids?|tretinoin|hydroquinone|minoxidil|dermabrasion|"
+    r"microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
+"""A sentence whose subject is another treatment ("Laser resurfacing heats the skin"): without a name of the
+procedure in it, its claims are not the procedure's."""
+ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
+"""A sentence that goes on about what the sentence before named ("Redness is common. It normally disappears" is
+left alone: "It" is usually the procedure)."""
+DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
+"""A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
+BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
+                             r"(good|great|ideal|perfect|best|used|recommended|suited|suitable|effective) for|can do|what it does|"
+                             r"expect|targets?|fix(es)?|corrects?|addresses)\b")
+"""A heading that announces what the procedure does: the fragments listed under it claim that it improves them."""
+SUPPORTED = (vocab.Verdict.SUPPORTED, vocab.Verdict.PARTLY_SUPPORTED)
+"""Verdicts for which a denial goes against the evidence."""
+PRONOUN_SPEECH = re.compile(rf"^(?:She|He|They)\s+(?:also\s+)?{SPEECH}\b")
+"""A sentence that goes on reporting the person named in the sentence before."""
+
+
+@dataclass
+class ClaimMatch:
+    claim_id: str
+    statement: str
+    score: float
+    direction: str  # asserts, denies
+    hedged: bool
+    verdict: str
+    verdict_label: str
+    certainty: str
+    certainty_label: str
+    sources: list[dict] = field(default_factory=list)
+    attributed_to: str = ""
+
+    @property
+    def denies_supported(self) -> bool:
+        """The sentence denies a claim the evidence supports (fully or in part): it goes against the evidence."""
+        return self.direction == "denies" and self.verdict in SUPPORTED
+
+
+@dataclass
+class FlagHit:
+    flag_id: str
+    label: str
+    phrase: str
+    why: str
+    claim_id: str
+    verdict_label: str = ""
+
+
+EXCLUDING_CONCEPT = 0
+"""A claim's concept 0, when curated, lists terms that rule it out: "prevent" or "risk of" make a sentence about
+pigmentation a claim about avoiding it, not about treating it."""
+
+
+OPPOSITE = "!"
+"""Marks a core term that says the opposite of the bare concept ("!should avoid" beside "suitable")."""
+
+
+def _term_pattern(terms: str, only_opposites: bool = False) -> re.Pattern | None:
+    """The alternatives of ``terms`` (or only those marked with "!"), each matching a word that starts with it."""
+    chosen = [t.strip().lower() for t in terms.split("|") if t.strip() and (t.strip().startswith(OPPOSITE) or not only_opposites)]
+    alternatives = [r"[\s-]*".join(map(re.escape, t.lstrip(OPPOSITE).split())) for t in chosen]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I) if alternatives else None
+
+
+def _procedure_names(names: str) -> re.Pattern:
+    """Any name of the procedure (longest first, plural allowed), as a whole word."""
+    alternatives = sorted({r"[\s-]*".join(map(re.escape, n.lower().split())) for n in names.split("|")}, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")s?(?![a-z0-9])")
+
+
+PROCEDURE_NAMES = _procedure_names(vocab.PROCEDURE.extra["synonyms"])
+
+
+def matching_text(text: str) -> str:
+    """``text`` lowered, every name of the procedure read as "microneedling": a name such as "collagen induction
+    therapy" says nothing about collagen, and "dermapen" or "derma rollers" name the procedure a claim is about."""
+    return PROCEDURE_NAMES.sub("microneedling", text.lower())
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
+
+
+@dataclass
+class ClaimProfile:
+    claim_id: str
+    kind: str
+    quote: str
+    statement: str
+    groups: list[re.Pattern]
+    stems: set[str]
+    quote_negated: bool
+    match: ClaimMatch
+    excluding: re.Pattern | None = None
+    opposite: re.Pattern | None = None
+
+
+class Matcher:
+    """Everything `kb check` needs from the knowledge base, loaded once from kb.db."""
+
+    def __init__(self, profiles: list[ClaimProfile], flags: list[tuple[str, str, re.Pattern, str, str]]):
+        self.profiles = profiles
+        self.flags = flags
+        self.verdicts = {p.claim_id: p.match.verdict_label for p in profiles}
+
+    @classmethod
+    def from_connection(cls, conn: sqlite3.Connection) -> "Matcher":
+        def query(sql: str):
+            cursor = conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            return cursor.execute(sql)
+
+        groups: dict[str, list[re.Pattern]] = {}
+        exclusions: dict[str, re.Pattern] = {}
+        opposites: dict[str, re.Pattern | None] = {}
+        for row in query("SELECT claim_id, concept, terms FROM claim_terms ORDER BY claim_id, concept"):
+            if row["concept"] == EXCLUDING_CONCEPT:
+                exclusions[row["claim_id"]] = _term_pattern(row["terms"])
+            else:
+                if row["claim_id"] not in groups:
+                    opposites[row["claim_id"]] = _term_pattern(row["terms"], only_opposites=True)
+                groups.setdefault(row["claim_id"], []).append(_term_pattern(row["terms"]))
+        summaries = [r for r in query("SELECT c.id, c.kind, c.quote, c.statement, s.verdict, s.certainty, s.key_sources "
+                                      "FROM claims c JOIN claim_summary s ON s.claim_id = c.id ORDER BY c.id") if r["id"] in groups]
+        wanted = {s for r in summaries for s in (r["key_sources"] or "").split(", ")[:2] if s}
+        titles = {r["id"]: (r["title"] or r["id"], r["design"]) for r in query("SELECT id, title, design FROM studies")
+                  if r["id"] in wanted}
+        profiles = []
+        for row in summaries:
+            sources = [s for s in (row["key_sources"] or "").split(", ") if s][:2]
+            match = ClaimMatch(row["id"], row["statement"], 0.0, "asserts", False, row["verdict"],
+                               vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
+                               vocab.CERTAINTY_LEVELS.term(row["certainty"]).label,
+                               [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
+            quote_negated = _core_negated(row["quote"], groups[row["id"]][0], opposites[row["id"]])
+            profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
+                                         _stems(row["quote"] + " " + row["statement"]), quote_negated, match,
+                                         exclusions.get(row["id"]), opposites[row["id"]]))
+        flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
+                 for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
+        return cls(profiles, flags)
+
+    @classmethod
+    def from_database(cls, db_path: Path) -> "Matcher":
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return cls.from_connection(conn)
+        finally:
+            conn.close()
+
+    def match_sentence(self, sentence: Sentence, min_score: float, speaker: str = "", previous: str = "") -> list[ClaimMatch]:
+        """The claims ``sentence`` makes, best first: a list item with the help of its heading, and a sentence that
+        opens with "This" or "They" with the help of the sentence before it (``previous``, given for those)."""
+        matches = []
+        lowered = matching_text(sentence.text)
+        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered):
+            return []
+        if previous:
+            lowered += " " + matching_text(previous)
+        context = matching_text(sentence.heading) if sentence.kind == "item" else ""
+        benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
+        stems = None
+        for profile in self.profiles:
+            if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
+                score = 1.0  # the claim's own words, or a sentence of a quote that spans several
+            else:
+                core, *others = profile.groups
+                if not core.search(lowered) or (profile.excluding and profile.excluding.search(lowered)):
+                    continue
+                if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
+                        not all(g.search(lowered) or (context and g.search(context)) for g in others):
+                    continue
+                stems = stems if stems is not None else _stems(sentence.text + " " + context)
+                overlap = len(stems & profile.stems) / max(len(profile.stems), 1)
+                score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
+            if score < min_score:
+                continue
+            negated = _core_negated(sentence.text, profile.groups[0], profile.opposite)
+            direction = "asserts" if negated == profile.quote_negated else "denies"
+            matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
+                                         "hedged": bool(HEDGE.search(sentence.text)), "attributed_to": speaker}))
+        return sorted(matches, key=lambda m: (-m.score, m.claim_id))
+
+    def flag_sentence(self, sentence: Sentence) -> list[FlagHit]:
+        hits = []
+        for flag_id, label, pattern, why, claim_id in self.flags:
+            found = pattern.search(sentence.text)
+            if found and not _negated_before(sentence.text, found.start()):
+                hits.append(FlagHit(flag_id, label, found.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
+        return hits
+
+
+def speaker_of(sentence: str, previous_speaker: str = "") -> str:
+    """The named person whose words ``sentence`` reports ("" when none): named in it, or by "She adds" after one."""
+    for pattern in SPEAKER_PATTERNS:
+        found = pattern.search(sentence)
+        if found:
+            return found.group("who").strip()
+    return previous_speaker if previous_speaker and PRONOUN_SPEECH.search(sentence) else ""
+
+
+def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = None) -> bool:
+    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation',
+    'infections don't happen'), unless the core term itself says the opposite ('we don't recommend it', '!should
+    avoid'), which a negation turns back."""
+    found = core.search(text.lower())
+    if not found:
+        return False
+    inverted = bool(NEGATED_VERB.search(found.group(0))) or bool(opposite and opposite.fullmatch(found.group(0)))
+    negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():]))
+    return negated != inverted
+
+
+def _negated_before(text: str, position: int) -> bool:
+    """A negation word between the start of the clause and ``position``."""
+    before = text[:position]
+    starts = list(CLAUSE_START.finditer(before))
+    if starts and starts[-1].group(0).lower() in CONDITIONS:
+        return False  # "if they're not cleaned properly, ...": the negation is the condition's, not the claim's
+    return bool(NEGATION.search(before[starts[-1].end() if starts else 0:]))
