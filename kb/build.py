@@ -24,7 +24,7 @@ import kb
 from kb import grading, history, vocab
 from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities
 from kb.evidence_map import render_svg
-from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, Table, data_fingerprint, data_lock, gc_paused, read_all
+from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (
     DATA_MODELS, LOOKUP_MODELS, BuildInfo, ClaimCertainty, ClaimFinding, ClaimRobustness, ClaimSummary, Figure,
@@ -217,13 +217,14 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     return counts, update
 
 
-def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB, lock_timeout: float = LOCK_WAIT) -> BuildResult:
+def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB, lock_timeout: float | None = None) -> BuildResult:
     """Validate ``data_dir`` and build ``db_path`` from it.
 
     Raises :class:`ValidationError` (with every problem) before anything is
     written; the previous database is left untouched on any failure.  Holds
-    the data lock (waiting up to ``lock_timeout`` seconds for it), so a build
-    never reads a load's half-written files.
+    the data lock (waiting up to ``lock_timeout`` seconds for it, by default
+    :data:`kb.datafiles.LOCK_WAIT`), so a build never reads a load's
+    half-written files.
     """
     with data_lock(data_dir, timeout=lock_timeout), gc_paused():
         return build_locked(data_dir, db_path)

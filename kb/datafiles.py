@@ -264,8 +264,9 @@ def lock_holder(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def data_lock(data_dir: Path, timeout: float = LOCK_WAIT):
-    """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds), after finishing any interrupted commit.
+def data_lock(data_dir: Path, timeout: float | None = None):
+    """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds, :data:`LOCK_WAIT` when None),
+    after finishing any interrupted commit.
 
     The lock is a ``flock`` on ``data_dir/.kb.lock`` (created when missing);
     the system releases it when its holder ends, however it ends.
@@ -273,6 +274,7 @@ def data_lock(data_dir: Path, timeout: float = LOCK_WAIT):
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir} is not a data folder")
+    timeout = LOCK_WAIT if timeout is None else timeout
     with open(data_dir / LOCK_FILE, "a") as handle:
         deadline = time.monotonic() + timeout
         while True:

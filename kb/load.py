@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 import kb
 from kb import vocab
 from kb.build import build_locked
-from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
+from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
 from kb.loaders import FORMATS, detect, pubmed_xml
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
@@ -464,7 +464,7 @@ def _identity(items: Iterable) -> Iterable:
 
 def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, fmt: str = "auto",
          links: list[LinkSpec] = (), dry_run: bool = False, skip_invalid: bool = False, encoding: str | None = None,
-         command: str = "", progress: Callable[[Iterable], Iterable] = _identity, lock_timeout: float = LOCK_WAIT) -> LoadReport:
+         command: str = "", progress: Callable[[Iterable], Iterable] = _identity, lock_timeout: float | None = None) -> LoadReport:
     """Load export files into ``data_dir`` (then rebuild ``db_path`` if given).
 
     Raises :class:`LoadFailed` when any file or record is invalid (unless

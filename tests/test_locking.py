@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import kb.datafiles
 from kb.cli import cli
 from kb.datafiles import LOCK_FILE, DataLocked, data_lock
 from tests.conftest import REPO
@@ -30,27 +31,34 @@ def held(data_copy):
     holder.wait(10)
 
 
-def assert_refused_clearly(result, data_dir: Path, holder) -> None:
+def assert_refused_clearly(result, data_dir: Path, holder, way_out: str) -> None:
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)  # not DataLocked escaping as a traceback
     assert f"kb: {data_dir} is locked by process {holder.pid} ({sys.executable} -c import fcntl" in result.output
     assert "waited 0.2 s" in result.output
-    assert "Run the command again when it has finished, or let it wait longer with --wait SECONDS." in result.output
+    assert f"Run the command again when it has finished{way_out}\n" in result.output
 
 
 @pytest.mark.parametrize("command", [
     ["validate"],
     ["build", "--db", "{tmp}/kb.db"],
     ["serve", "--db", "{tmp}/kb.db", "--port", "1"],  # the database is missing, so serve must build first
-    ["check", "--db", "{tmp}/kb.db", "{tmp}/article.txt"],
     ["load", "--db", "{tmp}/kb.db", str(OWN / "small.ris")],
+    ["unload", "--db", "{tmp}/kb.db", "20240101T000000-00000000"],
 ])
 def test_every_command_refuses_a_locked_data_folder_with_a_way_out(held, data_copy, tmp_path, command):
-    (tmp_path / "article.txt").write_text("Microneedling boosts collagen.", encoding="utf-8")
     arguments = [a.replace("{tmp}", str(tmp_path)) for a in command]
     result = CliRunner().invoke(cli, [*arguments, "--data", str(data_copy), "--wait", "0.2"])
-    assert_refused_clearly(result, data_copy, held)
+    assert_refused_clearly(result, data_copy, held, ", or let it wait longer with --wait SECONDS.")
     assert not (tmp_path / "kb.db").exists()
+
+
+def test_kb_check_of_changed_data_refuses_a_locked_data_folder_too(held, data_copy, tmp_path, monkeypatch):
+    """kb check builds changed data privately, waiting the default time for the lock (it has no --wait)."""
+    monkeypatch.setattr(kb.datafiles, "LOCK_WAIT", 0.2)
+    (tmp_path / "article.txt").write_text("Microneedling boosts collagen.", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--data", str(data_copy), "--db", str(tmp_path / "kb.db"), str(tmp_path / "article.txt")])
+    assert_refused_clearly(result, data_copy, held, ".")
 
 
 def test_a_real_kb_build_prints_no_traceback(held, data_copy, tmp_path):
