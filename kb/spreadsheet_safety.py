@@ -4,8 +4,8 @@ A CSV cell that begins with ``=``, ``+``, ``@``, a tab or a carriage return
 is read by Excel, LibreOffice and Google Sheets as a formula: a title of
 ``=HYPERLINK("http://...")`` becomes a link, ``+cmd|' /C calc'!A0`` a
 command (OWASP, "CSV Injection").  A leading ``-`` is a formula too when an
-expression follows it (``-2+3+cmd|...``); a plain negative number or a
-dash before words is left alone.
+expression follows it (``-2+3+cmd|...``); only a plain negative number
+(``-5``, ``-0.25``) is left alone, the same rule as the release's CSV files.
 
 OWASP's advice is to make such a cell start with a single quote, which a
 spreadsheet shows as text and does not run.  :func:`neutralise` does that.
@@ -21,22 +21,20 @@ import re
 
 FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP)."""
+_STARTS = frozenset(FORMULA_STARTS)
 
-DASH_FORMULA = re.compile(r"-.*[=+\-*/^&(|!@]", re.S)
-"""A leading dash followed by an expression: an operator, a call, a DDE pipe or a sheet reference."""
+NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?")
+"""The one kind of cell starting with a dash that is not taken as the start of a formula."""
 
 NEUTRALISER = "'"
 """Prefixed to a formula-like cell; a spreadsheet shows the rest as text."""
-
-
-_STARTS = frozenset(FORMULA_STARTS)
 
 
 def is_formula(text: str) -> bool:
     """Whether a spreadsheet would take ``text``, as a whole cell, for a formula."""
     first = text[:1]
     if first == "-":
-        return DASH_FORMULA.match(text) is not None
+        return NEGATIVE_NUMBER.fullmatch(text) is None
     return first in _STARTS
 
 

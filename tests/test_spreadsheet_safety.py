@@ -11,7 +11,7 @@ from kb.spreadsheet_safety import is_formula, neutralise
 from tests.conftest import read_csv
 
 ATTACKS = ['=HYPERLINK("http://127.0.0.1/x","Click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
-           "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+           "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "- a dash before words"]  # the last: Excel reads it as a formula too
 
 
 @pytest.mark.parametrize("text", ATTACKS)
@@ -21,7 +21,7 @@ def test_owasp_formula_starts_are_neutralised(text):
     assert not is_formula(neutralise(text))
 
 
-@pytest.mark.parametrize("text", ["Microneedling for acne scars", "-5", "- a dash before words", "1-2", "", "'=already quoted",
+@pytest.mark.parametrize("text", ["Microneedling for acne scars", "-5", "-0.25", "1-2", "", "'=already quoted",
                                   "e1234", "10.5555/kb-test.0101"])
 def test_ordinary_text_is_left_alone(text):
     assert not is_formula(text)
