@@ -31,7 +31,6 @@ from kb.models import (
     VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
-from kb.vocab import Domain
 
 DEFAULT_DB = Path("kb.db")
 
