@@ -15,6 +15,7 @@ from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
 from kb.loaders import FORMATS
+from kb.loaders.outcomes_template import FORMAT as OUTCOMES
 from kb.validate import ValidationError, validate as validate_data
 
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -106,7 +107,7 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DATA_OPTION
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS, OUTCOMES]), default="auto", show_default=True,
               help="File format; 'auto' recognises it from the content, not the file name.")
 @click.option("--dry-run", is_flag=True, help="Report what would be added, merged and rejected; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Load the valid records; list and record the rejected ones with the load.")
@@ -121,7 +122,8 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
          directness, indirectness_reason, no_build):
-    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
+    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON),
+    or outcomes of known studies from the outcomes template (docs/outcomes-template.csv).
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
     then title + year) are merged into the existing study, filling only empty fields.

@@ -2,7 +2,9 @@
 
 ``FORMATS`` maps each format name (as given to ``kb load --format``) to its
 parser; :func:`detect` recognises a format from a file's content, not its
-name.
+name.  The outcomes template (``outcomes_template.FORMAT``) is recognised too,
+by its header; it adds outcomes to studies already known, not studies, so it
+has its own reader rather than a parser in ``FORMATS``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, pubmed_xml, ris
+from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, outcomes_template, pubmed_xml, ris
 from kb.loaders.records import FileRejected
 
 FORMATS = {
@@ -35,6 +37,8 @@ def detect(text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")[:20000]
     if not head:
         raise FileRejected("the file is empty")
+    if outcomes_template.is_outcomes_header(head):
+        return outcomes_template.FORMAT
     if head.startswith("<"):
         if re.search(r"<Pubmed(Book)?Article", head):
             return "pubmed-xml"
@@ -53,7 +57,7 @@ def detect(text: str) -> str:
     first_line = head.splitlines()[0].lower()
     if "," in first_line and "title" in [c.strip().strip('"') for c in first_line.split(",")]:
         return "csv"
-    raise FileRejected("the format was not recognised (expected the curator CSV template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
+    raise FileRejected("the format was not recognised (expected the curator CSV template, the outcomes template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
 
 
 def _detect_json(text: str) -> str:
