@@ -525,8 +525,7 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         try:
             commit_planned(data_dir, planned)
         except ValidationError as error:
-            raise error if outcomes is None else ValidationError(outcomes.relocate(error.problems, {
-                model.__data_file__: values for model, values in planned.items()})) from None
+            raise error if outcomes is None else ValidationError(outcomes.relocate(error.problems)) from None
         report.written = True
         failpoint("load:committed")
         if db_path is not None:

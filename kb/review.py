@@ -81,7 +81,7 @@ def waiting(data_dir: Path = DEFAULT_DATA_DIR, claim_id: str | None = None, stat
     for row, reason in zip(links.records(), reasons):
         if (claim_id is not None and row["claim_id"] != claim_id) or (status is not None and row["review_status"] != status):
             continue
-        study = by_id[row["study_id"]]
+        study = by_id.get(row["study_id"]) or dict(id=row["study_id"], first_author="", year="", title="(not in studies.csv)")
         found.append(WaitingLink(row["claim_id"], row["study_id"], study_label(study["first_author"], study["year"], study["id"]),
                                  study["title"], row["stance"], row["directness"], row["rating"], row["note"], row["review_status"], reason))
     return sorted(found, key=lambda link: (link.claim_id, link.study_id))

@@ -122,16 +122,13 @@ class OutcomePlan:
             action = "merged"
         return action, outcome_id, added
 
-    def relocate(self, problems: list[Problem], values_of: dict[str, list[list[str]]]) -> list[Problem]:
-        """Problems validation found in the planned outcome tables, named by the template line they came from.
-
-        ``values_of`` maps a data file name to its planned rows (first column: the outcome id), so that the line
-        validation names can be traced to the row that was loaded.
-        """
+    def relocate(self, problems: list[Problem]) -> list[Problem]:
+        """Problems validation found in the planned outcome files, named by the template line each row came from."""
+        rows = {model.__data_file__: values for model, values in self.planned().items()}  # as validated: first column the outcome id
         moved = []
         for problem in problems:
-            rows = values_of.get(problem.file.rsplit("/", 1)[-1])
-            outcome_id = rows[problem.line - 2][0] if rows and 2 <= problem.line < len(rows) + 2 else None
+            values = rows.get(problem.file.rsplit("/", 1)[-1], [])
+            outcome_id = values[problem.line - 2][0] if 2 <= problem.line < len(values) + 2 else None
             if outcome_id in self.origins:
                 file, _, line = self.origins[outcome_id].rpartition(" line ")
                 problem = Problem(file, int(line), problem.column, f"{problem.message} (outcome {outcome_id})")
