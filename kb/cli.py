@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, DataLocked, data_lock
 from kb.load import PROBLEMS_SHOWN, LoadFailed, first_and_rest, load as load_files, terminal_progress
 from kb.loaders import FORMATS
+from kb.loaders.outcomes_template import FORMAT as OUTCOMES
 from kb.validate import ValidationError, validate as validate_data
 
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -49,6 +51,17 @@ def cli():
     # At exit, Python's last garbage collection walks the million objects pandas, SQLAlchemy and pydantic
     # create at import (about 0.3 s on every command); they die with the process anyway, so skip them.
     atexit.register(gc.freeze)
+
+
+@contextlib.contextmanager
+def _refusals():
+    """For commands that write data/: invalid data becomes a message and exit code 1, never a traceback
+    (a held lock is answered for every command by :class:`Commands`)."""
+    try:
+        yield
+    except ValidationError as error:
+        _report_problems(error.problems)
+        sys.exit(1)
 
 
 def _report_problems(problems) -> None:
@@ -112,7 +125,7 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DATA_OPTION
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS, OUTCOMES]), default="auto", show_default=True,
               help="File format; 'auto' recognises it from the content, not the file name.")
 @click.option("--dry-run", is_flag=True, help="Report what would be added, merged and rejected; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Load the valid records; list and record the rejected ones with the load.")
@@ -130,7 +143,8 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float)
 @WAIT_OPTION
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
          directness, indirectness_reason, no_build, max_problems, lock_wait):
-    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
+    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON),
+    or outcomes of known studies from the outcomes template (docs/outcomes-template.csv).
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
     then title + year) are merged into the existing study, filling only empty fields.
@@ -145,15 +159,14 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
             raise click.UsageError("--claim, --stance, --rating and --note go together")
         links.append(LinkSpec(claim_id, stance, rating, note, directness, indirectness_reason))
     try:
-        report = load_files(list(files), data_dir, None if (no_build or dry_run) else db_path, fmt=fmt, links=links,
-                            dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
-                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"), lock_timeout=lock_wait)
+        with _refusals():
+            report = load_files(list(files), data_dir, None if (no_build or dry_run) else db_path, fmt=fmt, links=links,
+                                dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
+                                command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"),
+                                lock_timeout=lock_wait)
     except LoadFailed as failure:
         _print_report(failure.report, max_problems)
         click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
-        sys.exit(1)
-    except ValidationError as error:
-        _report_problems(error.problems)
         sys.exit(1)
     _print_report(report, max_problems)
 
@@ -216,7 +229,8 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool, lock_wai
     from kb.loads import UnloadRefused, unload as unload_load
 
     try:
-        report = unload_load(load_id, data_dir, None if no_build else db_path, lock_timeout=lock_wait)
+        with _refusals():
+            report = unload_load(load_id, data_dir, None if no_build else db_path, lock_timeout=lock_wait)
     except UnloadRefused as refused:
         click.echo(f"Load {refused.load_id} was not undone; nothing was written:", err=True)
         for reason in refused.reasons:
@@ -226,6 +240,71 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool, lock_wai
                f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
                f"removed {report.rejections_removed} rejection records.")
     _print_moved(report.moved)
+
+
+@cli.group()
+def review():
+    """Review links: list those waiting, accept or reject one (writes data/claim_evidence.csv and rebuilds)."""
+
+
+@review.command(name="list")
+@DATA_OPTION
+@click.option("--claim", "claim_id", default=None, help="Only the links of this claim.")
+@click.option("--status", type=click.Choice([*vocab.REVIEW_STATUSES.values(), "all"]), default=str(vocab.ReviewStatus.PROPOSED),
+              show_default=True, help="Only links with this review status.")
+def review_list(data_dir: Path, claim_id: str | None, status: str):
+    """List links with their study, stance, note, and why each does not count yet."""
+    from kb.review import waiting
+
+    links = waiting(data_dir, claim_id, None if status == "all" else status)
+    if not links:
+        click.echo(f"No {'' if status == 'all' else status + ' '}links{f' for {claim_id}' if claim_id else ''}.")
+    for link in links:
+        click.echo(f"{link.claim_id}  {link.study_id}  [{link.review_status}]  {link.citation}: {link.title}")
+        click.echo(f"  {link.stance}, {link.directness}, rating {link.rating}: {link.note}")
+        click.echo(f"  {'not counted: ' + link.not_counted_reason if link.not_counted_reason else 'counted'}")
+
+
+def _review_options(command):
+    for option in reversed([
+        click.argument("claim_id"), click.argument("study_id"), DATA_OPTION, DB_OPTION,
+        click.option("--by", default=None, help="Reviewer's name (default: the KB_REVIEWER environment variable)."),
+        click.option("--on", default=None, help="Review date, YYYY-MM-DD (default: today)."),
+        click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database."),
+    ]):
+        command = option(command)
+    return command
+
+
+@review.command()
+@_review_options
+def accept(claim_id, study_id, data_dir, db_path, by, on, no_build):
+    """Accept link CLAIM_ID STUDY_ID: it counts once its study's identity is confirmed."""
+    _review(claim_id, study_id, vocab.ReviewStatus.ACCEPTED, by, on, "", data_dir, None if no_build else db_path)
+
+
+@review.command()
+@_review_options
+@click.option("--reason", required=True, help="Why the link is rejected (added to its note).")
+def reject(claim_id, study_id, data_dir, db_path, by, on, no_build, reason):
+    """Reject link CLAIM_ID STUDY_ID: kept on the record, never counted."""
+    _review(claim_id, study_id, vocab.ReviewStatus.REJECTED, by, on, reason, data_dir, None if no_build else db_path)
+
+
+def _review(claim_id, study_id, status, by, on, reason, data_dir, db_path) -> None:
+    from kb.review import ReviewError, review as review_link, reviewer
+
+    try:
+        with _refusals():
+            result = review_link(claim_id, study_id, status, reviewer(by), on, reason, data_dir, db_path)
+    except ReviewError as error:
+        click.echo(f"{error}; nothing was written.", err=True)
+        sys.exit(1)
+    if not result.changed:
+        click.echo(f"Link {claim_id} - {study_id} is already {status}: nothing changed.")
+        return
+    click.echo(f"Link {claim_id} - {study_id} is now {status}.")
+    _print_moved(result.moved)
 
 
 @cli.command()

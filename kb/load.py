@@ -7,6 +7,10 @@ plans what to add and merge.  Only when everything is valid (or
 ``skip_invalid`` is set) does it write: all changed data files at once
 through :func:`kb.datafiles.commit_files`, under the data lock, and then it
 rebuilds the database.  The same file loaded twice changes nothing.
+
+The outcomes template (:mod:`kb.loaders.outcomes_template`) goes through the
+same lock, validation of the planned files and commit: its rows are appended
+to ``outcomes.csv`` and ``outcome_claims.csv`` instead of studies and links.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from kb import vocab
 from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
-from kb.loaders import FORMATS, detect, pubmed_xml
+from kb.loaders import FORMATS, detect, outcomes_template, pubmed_xml
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, neutralise_formulas,
@@ -361,6 +365,47 @@ HEAD_BYTES = 65536
 """How much of a file is read to recognise its format."""
 
 
+def file_format(path: Path, fmt: str, encoding: str | None) -> str:
+    """The format of the file at ``path``: ``fmt``, or recognised from its first bytes when ``fmt`` is 'auto'."""
+    if fmt != "auto":
+        if fmt not in FORMATS and fmt != outcomes_template.FORMAT:
+            raise FileRejected(f"unknown format {fmt!r}")
+        return fmt
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    whole = len(head) < HEAD_BYTES
+    return detect(decode(head, encoding, partial=not whole))
+
+
+def is_outcomes_file(path: Path, fmt: str, encoding: str | None) -> bool:
+    """Whether ``path`` is the outcomes template (a file that cannot be read is not: reading it reports why)."""
+    try:
+        return file_format(path, fmt, encoding) == outcomes_template.FORMAT
+    except (FileRejected, OSError):
+        return False
+
+
+def plan_outcomes(outcomes: outcomes_template.OutcomePlan, file_load: FileLoad, path: Path, encoding: str | None) -> None:
+    """Read an outcomes template and plan its rows; problems go on ``file_load`` as a study file's do."""
+    file_load.format = outcomes_template.FORMAT
+    try:
+        rows = list(outcomes_template.parse(decode(path.read_bytes(), encoding)))
+    except FileRejected as error:
+        file_load.problems.append(LoadProblem(path.name, 0, "", "", f"rejected as {file_load.format}: {error}"))
+        return
+    for index, row in enumerate(rows, start=1):
+        file_load.n_read += 1
+        file_load.problems += [LoadProblem(path.name, index, row.location, f, message) for f, message in row.problems]
+        if row.problems:
+            file_load.record_outcome(Outcome(row.location, "rejected", detail="; ".join(m for _, m in row.problems)))
+            continue
+        action, outcome_id, links_added = outcomes.add(row, f"{path.name} {row.location}")
+        file_load.links_added += links_added
+        file_load.record_outcome(Outcome(row.location, action, row.values["study_id"], f"outcome {outcome_id}"))
+    if not rows:
+        file_load.problems.append(LoadProblem(path.name, 0, "", "", "no outcomes were found in this outcomes file"))
+
+
 def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, links: list[LinkSpec],
               claims: set[str], progress: Callable[[Iterable], Iterable]) -> Iterator[ParsedRecord]:
     """Parse and validate one file, record by record (streaming); problems and warnings go on ``file_load``.
@@ -369,12 +414,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
     """
     name = path.name
     try:
-        if fmt != "auto" and fmt not in FORMATS:
-            raise FileRejected(f"unknown format {fmt!r}")
-        with open(path, "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-        whole = len(head) < HEAD_BYTES
-        file_load.format = detect(decode(head, encoding, partial=not whole)) if fmt == "auto" else fmt
+        file_load.format = file_format(path, fmt, encoding)
         if file_load.format == "pubmed-xml" and not encoding:
             parse = functools.partial(pubmed_xml.parse_file, path)
         else:
@@ -476,6 +516,7 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         state = KnowledgeBase(data_dir)
         report = LoadReport([], dry_run=dry_run)
         first_with: dict[str, Path] = {}
+        outcomes: outcomes_template.OutcomePlan | None = None  # read only when an outcomes file is loaded
         taken = {row["id"] for row in state.loads}  # an undone load keeps its id: the same file again within the second gets '-2'
         for path in map(Path, paths):
             started = datetime.now(timezone.utc)
@@ -490,7 +531,11 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
                 continue
             if sha:
                 first_with[sha] = path
-            plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
+            if is_outcomes_file(path, fmt, encoding):
+                outcomes = outcomes or outcomes_template.OutcomePlan.read(data_dir)
+                plan_outcomes(outcomes, file_load, path, encoding)
+            else:
+                plan(state, file_load, read_file(path, file_load, fmt, encoding, list(links), state.claims, progress))
         failpoint("load:planned")
         file_level = [p for p in report.problems if p.record == 0]
         if file_level or (report.problems and not skip_invalid):
@@ -508,7 +553,12 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
                    Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections),
                    LoadFill: sorted_rows(LoadFill, state.fills)}
         del state
-        commit_planned(data_dir, planned)
+        if outcomes is not None:
+            planned.update(outcomes.planned())
+        try:
+            commit_planned(data_dir, planned)
+        except ValidationError as error:
+            raise error if outcomes is None else ValidationError(outcomes.relocate(error.problems)) from None
         report.written = True
         failpoint("load:committed")
         if db_path is not None:

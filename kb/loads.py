@@ -21,6 +21,7 @@ from pathlib import Path
 from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_lock, gc_paused, read_all, read_table, sorted_rows
 from kb.load import NOT_YET_ASSESSED, commit_planned
+from kb.loaders.outcomes_template import FORMAT as OUTCOMES
 from kb.models import DATA_MODELS, ClaimEvidence, Load, LoadFill, LoadRejection, Study
 
 CHANGED_BY = "changed_by_load"
@@ -115,6 +116,9 @@ def unload(load_id: str, data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None
             raise UnloadRefused(load_id, [f"there is no load {load_id!r} in loads.csv (`kb loads` lists them)"])
         if row["undone_at"]:
             raise UnloadRefused(load_id, [f"it was already undone at {row['undone_at']}"])
+        if row["format"] == OUTCOMES:
+            raise UnloadRefused(load_id, ["it loaded outcomes, which kb unload does not undo: remove its rows from "
+                                          "outcomes.csv and outcome_claims.csv (the load's file names them)"])
         reasons = dependants(load_id, tables, data_dir)
         if reasons:
             raise UnloadRefused(load_id, reasons)

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from kb import vocab
 from kb.models import ALL_MODELS
-from kb.vocab import ClaimKind, Stance, Verification
+from kb.vocab import ClaimKind, ComparatorKind, Directness, OutcomeKind, Scenario, Stance, Verification
 
 DATABASE = "kb"
 TITLE = "Microneedling claims and evidence"
@@ -109,6 +109,56 @@ QUERIES: dict[str, dict] = {
     FROM claim_certainty cc JOIN certainty_domains d ON d.value = cc.domain
     WHERE cc.claim_id = :claim_id
     ORDER BY cc.rowid""",
+    },
+    "single_study_verdicts": {
+        "title": "Claims whose verdict depends on a single study",
+        "description": "Claims whose computed verdict changes when one counted study is left out (the drop_link scenario of claim_robustness), with the verdict and certainty without it, and claims that rest on only one counted study.",
+        "sql": f"""SELECT cs.claim_id, cs.statement, cs.verdict, cs.certainty, r.study_id, s.title,
+           'removing it changes the verdict' AS why, r.verdict AS verdict_without_it, r.certainty AS certainty_without_it
+    FROM claim_robustness r JOIN claim_summary cs ON cs.claim_id = r.claim_id JOIN studies s ON s.id = r.study_id
+    WHERE r.scenario = '{Scenario.DROP_LINK}' AND r.verdict != cs.computed_verdict
+    UNION ALL
+    SELECT cs.claim_id, cs.statement, cs.verdict, cs.certainty, min(ce.study_id), min(s.title), 'the only counted study', NULL, NULL
+    FROM claim_summary cs JOIN claim_evidence ce ON ce.claim_id = cs.claim_id AND ce.counted = 1 JOIN studies s ON s.id = ce.study_id
+    GROUP BY cs.claim_id HAVING count(*) = 1
+    ORDER BY 1, 5""",
+    },
+    "active_comparator_evidence": {
+        "title": "Evidence that compares microneedling only with active treatments",
+        "description": "Links whose study compares microneedling only with another active treatment or adds it to one, for the claim: marked indirect (comparator), or every efficacy outcome of the study that informs the claim has an active or combination comparator. Such evidence shows how microneedling compares, not that it beats doing nothing.",
+        "sql": f"""SELECT ce.claim_id, ce.study_id, s.title, ce.stance, ce.directness, ce.counted,
+           group_concat(DISTINCT o.comparator_kind) AS comparator_kinds, group_concat(DISTINCT o.comparator) AS comparators,
+           count(o.id) AS n_efficacy_outcomes, ce.note
+    FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
+    LEFT JOIN (outcome_claims oc JOIN outcomes o ON o.id = oc.outcome_id AND o.outcome_kind = '{OutcomeKind.EFFICACY}')
+           ON oc.claim_id = ce.claim_id AND o.study_id = ce.study_id
+    GROUP BY ce.claim_id, ce.study_id
+    HAVING ce.directness = '{Directness.COMPARATOR}'
+        OR (count(o.id) > 0 AND sum(o.comparator_kind NOT IN {_in([ComparatorKind.ACTIVE, ComparatorKind.COMBINATION])}) = 0)
+    ORDER BY ce.claim_id, ce.study_id""",
+    },
+    "industry_funded_evidence": {
+        "title": "Industry-funded evidence per claim",
+        "description": "For each claim, how many of its counted studies a device or product maker sponsored or has ties to (studies.industry_funded = 1), which ones, with the link's stance and rating and the funding statement.",
+        "sql": """SELECT cs.claim_id, cs.statement, cs.verdict, cs.certainty,
+           count(*) AS n_counted_studies, sum(s.industry_funded = 1) AS n_industry_funded,
+           group_concat(CASE WHEN s.industry_funded = 1 THEN s.id || ' (' || ce.stance || ', rating ' || ce.rating || '): ' || s.funding_coi END, '; ') AS industry_funded_studies
+    FROM claim_summary cs JOIN claim_evidence ce ON ce.claim_id = cs.claim_id AND ce.counted = 1 JOIN studies s ON s.id = ce.study_id
+    GROUP BY cs.claim_id HAVING n_industry_funded > 0
+    ORDER BY cs.claim_id""",
+    },
+    "adverse_events_by_skin_type": {
+        "title": "Adverse events with numerators and denominators, by skin type",
+        "description": "Adverse-event outcomes that report events and people at risk in at least one arm, with the Fitzpatrick types the outcome states and the study's Fitzpatrick range, darkest skin first (studies that do not report a range last).",
+        "sql": f"""SELECT o.study_id, s.title, o.outcome, o.intervention, o.comparator_kind, o.comparator,
+           o.events_intervention, o.total_intervention, o.events_comparator, o.total_comparator,
+           o.fitzpatrick, s.fitzpatrick_min, s.fitzpatrick_max, o.follow_up,
+           (SELECT group_concat(oc.claim_id, ', ') FROM outcome_claims oc WHERE oc.outcome_id = o.id) AS claims, o.source_url, o.note
+    FROM outcomes o JOIN studies s ON s.id = o.study_id
+    WHERE o.outcome_kind = '{OutcomeKind.ADVERSE_EVENT}'
+      AND ((o.events_intervention IS NOT NULL AND o.total_intervention IS NOT NULL)
+           OR (o.events_comparator IS NOT NULL AND o.total_comparator IS NOT NULL))
+    ORDER BY s.fitzpatrick_max IS NULL, s.fitzpatrick_max DESC, o.study_id, o.id""",
     },
     "load_changes": {
         "title": "What one load added or changed",

@@ -2,15 +2,18 @@
 
 ``FORMATS`` maps each format name (as given to ``kb load --format``) to its
 parser; :func:`detect` recognises a format from a file's content, not its
-name: first from its structure (a header row of the template's columns,
-XML, JSON), then from the marks of the tagged formats.
+name: first from its structure (a header row of the template's columns, XML,
+JSON), then from the marks of the tagged formats.  The outcomes template
+(``outcomes_template.FORMAT``) is recognised by its header too; it adds
+outcomes to studies already known, not studies, so it has its own reader
+rather than a parser in ``FORMATS``.
 """
 
 from __future__ import annotations
 
 import re
 
-from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, pubmed_xml, ris
+from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, outcomes_template, pubmed_xml, ris
 from kb.loaders.records import FileRejected
 
 FORMATS = {
@@ -36,6 +39,8 @@ def detect(text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")[:20000]
     if not head:
         raise FileRejected("the file is empty")
+    if outcomes_template.is_outcomes_header(head):
+        return outcomes_template.FORMAT
     if csv_template.is_template_header(head.splitlines()[0]):
         return "csv"
     if head.startswith("<"):
@@ -53,7 +58,7 @@ def detect(text: str) -> str:
         return "ris"
     if BIBTEX_ENTRY.search(head):
         return "bibtex"
-    raise FileRejected("the format was not recognised (expected the curator CSV template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
+    raise FileRejected("the format was not recognised (expected the curator CSV template, the outcomes template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
 
 
 def _detect_json(head: str) -> str:
