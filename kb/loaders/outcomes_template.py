@@ -29,7 +29,8 @@ MARKERS = {"study_id", "outcome_kind", "comparator_kind", "claim_ids"}
 
 def is_outcomes_header(text: str) -> bool:
     """Whether the first line of ``text``, read as CSV, is the outcomes template's header."""
-    first = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    lines = text.lstrip("\ufeff").splitlines()  # any line end, classic Mac's lone CR included
+    first = next(csv.reader(lines[:1]), []) if lines else []
     return MARKERS <= {_column(name) for name in first}
 
 
