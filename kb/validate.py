@@ -84,7 +84,7 @@ def normalise_doi(doi: str) -> str:
 
 WEB_URL = re.compile(r"https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*", re.I)
 """An http or https address with a host and no spaces or control characters: the only links a page renders."""
-URL_COLUMNS = {"studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
+URL_COLUMNS = {"articles": ("url", None), "studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
 """Columns holding addresses, and the separator of a column that holds several."""
 
 
