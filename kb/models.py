@@ -324,6 +324,50 @@ class OverstatementFlag(SQLModel, table=True):
     claim_id: Optional[str] = Field(default=None, foreign_key="claims.id", description="The claim whose evidence the flag points at (empty for flags about evidence in general).")
 
 
+class ArticleReview(SQLModel, table=True):
+    """A review of a whole article, as fact-check sites publish one: the overall rating and the key takeaway.
+
+    The counts by verdict and the overstatements on the article page are computed from ``claim_summary``; only the
+    judgement and its words are curated here."""
+
+    __tablename__ = "article_reviews"
+    __data_file__: ClassVar[str] = "article_reviews.csv"
+
+    article_id: str = Field(primary_key=True, foreign_key="articles.id", description="The article reviewed.")
+    rating: str = Field(foreign_key=_lookup(vocab.ARTICLE_RATINGS), description="Overall rating of the article (see article_ratings).")
+    takeaway: str = Field(description="One paragraph: the key takeaway and why the rating, saying no more than the verdicts and the verified facts.")
+    reviewed_by: str = Field(description="Who wrote the review.")
+    reviewed_on: str = Field(description="When the review was written (YYYY-MM-DD); it reflects the verdicts of that day.")
+    archived_on: str = Field(default="", description="When the archived copy of the article was made (YYYY-MM-DD); empty where it was not recorded.")
+
+
+class ArticleOmission(SQLModel, table=True):
+    """What an article leaves out: harms and limits the evidence shows and the article does not mention, with their sources."""
+
+    __tablename__ = "article_omissions"
+    __data_file__: ClassVar[str] = "article_omissions.csv"
+
+    article_id: str = Field(primary_key=True, foreign_key="articles.id", description="The article.")
+    id: str = Field(primary_key=True, description="Stable slug of the omission within the article.")
+    kind: str = Field(foreign_key=_lookup(vocab.OMISSION_KINDS), description="harm or limit (see omission_kinds).")
+    text: str = Field(description="What is left out, in the curator's words, saying no more than the sources' verified facts.")
+    study_ids: str = Field(description="The sources that show it: study ids separated by ';', each a row of studies.")
+
+
+class ArticleOverstatement(SQLModel, table=True):
+    """One-line wording for an article's main overstatements: claims whose verdict says they go beyond the evidence.
+
+    Which claims are overstatements is computed from ``claim_summary`` (kb.vocab.OVERSTATING_VERDICTS); a line here
+    is shown only while its claim's verdict is one of them."""
+
+    __tablename__ = "article_overstatements"
+    __data_file__: ClassVar[str] = "article_overstatements.csv"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim that overstates.")
+    rank: int = Field(description="Order among the article's main overstatements (1 first).")
+    text: str = Field(description="One line: what the article says and what the evidence shows instead.")
+
+
 class BuildInfo(SQLModel, table=True):
     """When and from which state of data/ the database was built."""
 
@@ -340,7 +384,7 @@ class BuildInfo(SQLModel, table=True):
 
 DATA_MODELS: tuple[type[SQLModel], ...] = (
     Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, StudyBiasDomain,
-    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag,
+    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag, ArticleReview, ArticleOmission, ArticleOverstatement,
 )
 
 

@@ -8,6 +8,7 @@ here.  Every value is returned as plain data: the templates escape it
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from kb import vocab
 from kb.citations import cite, link_cited
 from kb.evidence_map import grid, kind_styles
-from kb.validate import is_web_url
+from kb.validate import is_web_url, split_ids
 
 PREFERRED_TABLE_ORDER = ("claim_summary", "claims", "studies", "claim_evidence", "claim_certainty", "articles")
 """Home-page order: what a reviewer opens first."""
@@ -194,13 +195,49 @@ async def article_page(db, article_id: str) -> dict | None:
         FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id
         WHERE c.article_id = :id ORDER BY c.quote_start""", {"id": article_id})
     spans = [(c["quote_start"], c["quote_end"], c["id"]) for c in claims]
+    by_verdict = claims_by_verdict(claims)
     return {
         "article": article,
         "paragraphs": [segments(article["text"], s, e, spans) for s, e in paragraphs(article["text"])],
         "claim_of": {c["id"]: dict(c, verdict_label=vocab.VERDICTS.term(c["verdict"]).label) for c in claims},
         "number_of": {c["id"]: n for n, c in enumerate(claims, start=1)},
-        "by_verdict": claims_by_verdict(claims),
+        "by_verdict": by_verdict,
         "n_claims": len(claims),
+        "review": await article_review(db, article_id, by_verdict),
+    }
+
+
+async def article_review(db, article_id: str, by_verdict: list[dict]) -> dict:
+    """The review of the whole article, as fact-check sites publish one.
+
+    The rating, takeaway and the wording of overstatements and omissions are curated (``data/article_*.csv``);
+    the counts by verdict and which claims are overstatements are computed from ``claim_summary``, so they follow
+    every rebuild.  A curated line for a claim whose verdict no longer overstates is not shown.
+    """
+    found = await rows(db, "SELECT * FROM article_reviews WHERE article_id = :id", {"id": article_id})
+    review = found[0] if found else None
+    overstating = [str(v) for v in vocab.OVERSTATING_VERDICTS]  # worst first
+    claims = await rows(db, """
+        SELECT cs.claim_id AS id, cs.statement, cs.verdict, cs.certainty, cs.why, o.rank, o.text
+        FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id
+        LEFT JOIN article_overstatements o ON o.claim_id = c.id
+        WHERE c.article_id = :id AND cs.verdict IN (SELECT value FROM json_each(:verdicts))
+        ORDER BY c.quote_start""", {"id": article_id, "verdicts": json.dumps(overstating)})
+    for claim in claims:
+        claim["verdict_term"] = term(vocab.VERDICTS, claim["verdict"])
+    omissions = await rows(db, "SELECT * FROM article_omissions WHERE article_id = :id ORDER BY id", {"id": article_id})
+    cited = {s.study_id: s for s in cite(await rows(db, "SELECT * FROM studies WHERE id IN (SELECT value FROM json_each(:ids))",
+                                                    {"ids": json.dumps(sorted({i for o in omissions for i in split_ids(o["study_ids"])}))}))}
+    kinds = vocab.OMISSION_KINDS.values()
+    omissions.sort(key=lambda o: kinds.index(o["kind"]))
+    return {
+        "review": review,
+        "rating": term(vocab.ARTICLE_RATINGS, review["rating"]) if review else None,
+        "counts": [{"verdict": group["verdict"], "n": len(group["claims"])} for group in by_verdict],
+        "main_overstatements": sorted((c for c in claims if c["text"]), key=lambda c: c["rank"]),
+        "other_overstatements": sorted((c for c in claims if not c["text"]), key=lambda c: overstating.index(c["verdict"])),
+        "omissions": [dict(o, kind_term=term(vocab.OMISSION_KINDS, o["kind"]),
+                           sources=[{"id": i, "citation": cited[i]} for i in split_ids(o["study_ids"])]) for o in omissions],
     }
 
 

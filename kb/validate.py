@@ -84,7 +84,7 @@ def normalise_doi(doi: str) -> str:
 
 WEB_URL = re.compile(r"https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*", re.I)
 """An http or https address with a host and no spaces or control characters: the only links a page renders."""
-URL_COLUMNS = {"studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
+URL_COLUMNS = {"articles": ("url", None), "studies": ("url", None), "study_verifications": ("verified_urls", " | ")}
 """Columns holding addresses, and the separator of a column that holds several."""
 
 
@@ -129,6 +129,8 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliograph
     problems += check_outcome_claims(tables["outcome_claims"], tables["outcomes"], tables["claim_evidence"], data_dir)
     problems += check_comparator_directness(tables["claims"], tables["claim_evidence"], tables["outcomes"], tables["outcome_claims"], data_dir)
     problems += check_urls(tables, data_dir)
+    problems += check_article_reviews(tables["article_reviews"], data_dir)
+    problems += check_omission_sources(tables["article_omissions"], tables["studies"], data_dir)
     return sorted(set(problems))
 
 
@@ -552,4 +554,36 @@ def check_urls(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
             for url in [u for u in urls if not is_web_url(u)]:
                 problems.append(_problem(tables[name], data_dir, index, column,
                                          f"{url[:200]!r} is not an http or https address; only those are linked"))
+    return problems
+
+
+def check_article_reviews(reviews: Table, data_dir: Path) -> list[Problem]:
+    """A review is dated (YYYY-MM-DD); the archiving date is one too, where it was recorded."""
+    problems = []
+    for index, row in enumerate(reviews.records()):
+        if row["reviewed_on"] and not DATE.match(row["reviewed_on"]):
+            problems.append(_problem(reviews, data_dir, index, "reviewed_on", "give the date as YYYY-MM-DD"))
+        if row["archived_on"] and not DATE.match(row["archived_on"]):
+            problems.append(_problem(reviews, data_dir, index, "archived_on", "give the date as YYYY-MM-DD, or leave it empty where it was not recorded"))
+    return problems
+
+
+def split_ids(value: str) -> list[str]:
+    """The ids of a ';'-separated column, without surrounding spaces or empty entries."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def check_omission_sources(omissions: Table, studies: Table, data_dir: Path) -> list[Problem]:
+    """Every source an omission names is a study in studies.csv, named once (the ';'-separated reference the
+    foreign-key checks cannot see)."""
+    known = set(studies.column("id"))
+    problems = []
+    for index, value in enumerate(omissions.column("study_ids")):
+        ids = split_ids(value)
+        if value and not ids:
+            problems.append(_problem(omissions, data_dir, index, "study_ids", "names no study: give study ids separated by ';'"))
+        for study_id in [i for i in ids if i not in known]:
+            problems.append(_problem(omissions, data_dir, index, "study_ids", f"unknown id {study_id!r}: no such row in studies"))
+        for study_id in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(_problem(omissions, data_dir, index, "study_ids", f"{study_id!r} is named more than once"))
     return problems

@@ -107,6 +107,19 @@ class Verdict(StrEnum):
     BACKGROUND = "established_background"
 
 
+class ArticleRating(StrEnum):
+    ACCURATE = "accurate"
+    MOSTLY_ACCURATE = "mostly_accurate"
+    MIXED = "mixed"
+    MISLEADING = "misleading"
+    INACCURATE = "inaccurate"
+
+
+class OmissionKind(StrEnum):
+    HARM = "harm"
+    LIMIT = "limit"
+
+
 class ReviewStatus(StrEnum):
     PROPOSED = "proposed"
     ACCEPTED = "accepted"
@@ -280,6 +293,31 @@ VERDICTS = Vocabulary(
     extra_columns=("rank",),
 )
 
+OVERSTATING_VERDICTS = (Verdict.CONTRADICTED, Verdict.MISLEADING, Verdict.OVERSTATED, Verdict.INSUFFICIENT)
+"""Verdicts that say an article's claim goes beyond its evidence: an article review lists these claims among its
+overstatements (worst first).  "No evidence counted" is not among them: it says nothing was counted yet."""
+
+ARTICLE_RATINGS = Vocabulary(
+    "article_ratings",
+    "The overall rating of a whole article in its review (table `article_reviews`), as fact-check sites rate a piece.",
+    (
+        Term(ArticleRating.ACCURATE, "Accurate", "The claims agree with the evidence, and nothing a reader needs is left out."),
+        Term(ArticleRating.MOSTLY_ACCURATE, "Mostly accurate", "The claims agree with the evidence, with minor overstatements or omissions that do not change the overall picture."),
+        Term(ArticleRating.MIXED, "Mixed", "Some central claims are backed by the evidence and others are not, about equally."),
+        Term(ArticleRating.MISLEADING, "Misleading", "Some statements are accurate, but the central claims go beyond the evidence or leave out what would change a reader's view, so the overall impression is wrong."),
+        Term(ArticleRating.INACCURATE, "Inaccurate", "The central claims are contradicted by the evidence."),
+    ),
+)
+
+OMISSION_KINDS = Vocabulary(
+    "omission_kinds",
+    "What an article review says the article leaves out (table `article_omissions`).",
+    (
+        Term(OmissionKind.HARM, "Harm left out", "A harm the evidence shows and the article does not mention."),
+        Term(OmissionKind.LIMIT, "Limit left out", "A limit of the evidence or of what regulators allow that the article does not mention."),
+    ),
+)
+
 VERIFICATION_STATUSES = Vocabulary(
     "verification_statuses",
     "How far a study's bibliographic record was checked against a public record.",
@@ -435,7 +473,7 @@ ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS,
     REVIEW_STATUSES, COMPARATOR_KINDS, OUTCOME_KINDS, EFFECT_DIRECTIONS, RISK_OF_BIAS_TOOLS, BIAS_DOMAINS,
-    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS,
+    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS, ARTICLE_RATINGS, OMISSION_KINDS,
 )
 
 

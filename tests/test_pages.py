@@ -7,6 +7,7 @@ import sqlite3
 from html import escape
 
 import pytest
+from markupsafe import escape as page_escape
 
 import kb.pages
 
@@ -141,6 +142,84 @@ async def test_article_page_marks_every_claim(datasette, built_db):
     claims = {c["id"] for c in read_csv(REPO / "data" / "claims.csv")}
     assert {claim for group in marked for claim in group.split()} == claims
     assert "Misleading wording" in html
+
+
+def review_section(html: str) -> str:
+    return re.search(r'<section class="kb-review" id="kb-article-review">(.*?)</section>', html, re.S).group(1)
+
+
+def review_field(section: str, heading: str) -> str:
+    return re.search(rf'<th scope="row">{re.escape(heading)}</th><td>(.*?)</td></tr>', section, re.S).group(1)
+
+
+async def test_article_review_shows_rating_takeaway_and_counts_from_claim_summary(datasette, built_db):
+    html = (await datasette.client.get("/kb/articles/skin-deep-needling")).text
+    section = review_section(html)
+    review = read_csv(REPO / "data" / "article_reviews.csv")[0]
+    rating = vocab.ARTICLE_RATINGS.term(review["rating"])
+    assert f'<span class="kb-badge-key">Rating:</span> {rating.label}</span>' in review_field(section, "Rating")
+    assert f'id="kb-takeaway">{page_escape(review["takeaway"])}</p>' in section
+    assert review_field(section, "Reviewed") == f'{review["reviewed_by"]}, {review["reviewed_on"]}'
+    with sqlite3.connect(built_db) as conn:
+        expected = dict(conn.execute("SELECT cs.verdict, count(*) FROM claim_summary cs JOIN claims c ON c.id = cs.claim_id "
+                                     "WHERE c.article_id = 'skin-deep-needling' GROUP BY cs.verdict").fetchall())
+    shown = re.findall(r'<tr data-verdict="([a-z_]+)">.*?class="kb-count">(\d+)</td></tr>', section)
+    assert {verdict: int(n) for verdict, n in shown} == expected
+    assert f'<a href="/-/check">Check another article against this knowledge base</a>' in section
+
+
+async def test_article_review_lists_the_claims_whose_verdicts_overstate(datasette, built_db):
+    section = review_section((await datasette.client.get("/kb/articles/skin-deep-needling")).text)
+    with sqlite3.connect(built_db) as conn:
+        overstating = {row[0] for row in conn.execute(
+            f"SELECT claim_id FROM claim_summary WHERE verdict IN ({', '.join('?' * len(vocab.OVERSTATING_VERDICTS))})",
+            [str(v) for v in vocab.OVERSTATING_VERDICTS])}
+    main = re.search(r'id="kb-main-overstatements">(.*?)</ol>', section, re.S).group(1)
+    other = re.search(r'id="kb-other-overstatements">(.*?)</ul>', section, re.S).group(1)
+    listed = re.findall(r'<li data-claim="([^"]+)"><a href="/kb/claims/\1">', main + other)
+    assert sorted(listed) == sorted(overstating)  # every overstating claim once, each linked to its claim page
+    curated = sorted(read_csv(REPO / "data" / "article_overstatements.csv"), key=lambda r: int(r["rank"]))
+    assert re.findall(r'<li data-claim="([^"]+)">', main) == [r["claim_id"] for r in curated]
+    for row in curated:
+        assert f"<br>{page_escape(row['text'])}</li>" in main
+
+
+async def test_article_review_links_each_omission_to_its_studies(datasette):
+    section = review_section((await datasette.client.get("/kb/articles/skin-deep-needling")).text)
+    omissions = read_csv(REPO / "data" / "article_omissions.csv")
+    assert {o["kind"] for o in omissions} == {"harm", "limit"}
+    for omission in omissions:
+        row = re.search(rf'<tr id="kb-omission-{omission["id"]}">(.*?)</tr>', section, re.S).group(1)
+        assert page_escape(omission["text"]) in row and vocab.OMISSION_KINDS.term(omission["kind"]).label in row
+        linked = re.findall(r'<a class="kb-cite" href="/kb/studies/([^"]+)"', row)
+        assert linked == [i.strip() for i in omission["study_ids"].split(";")]
+
+
+async def test_article_review_says_not_recorded_for_what_the_archive_does_not_show(datasette):
+    article = read_csv(REPO / "data" / "articles.csv")[0]
+    assert not article["site"] and not article["url"]  # the seed article's archived copy shows neither
+    section = review_section((await datasette.client.get(f"/kb/articles/{article['id']}")).text)
+    for heading in ("Site", "Address (URL)", "Archived on"):
+        assert review_field(section, heading) == "not recorded"
+
+
+async def test_article_review_follows_the_data(data_copy, tmp_path):
+    """Site and address shown once recorded (only a web address linked); without a review the computed parts stay;
+    a curated line for a claim whose verdict does not overstate is not shown."""
+    edit_row(data_copy, "articles.csv", 0, site="Example blog", url="https://example.com/skin-deep")
+    write_csv(data_copy / "article_reviews.csv", [], fieldnames=list(read_csv(REPO / "data" / "article_reviews.csv")[0]))
+    lines = read_csv(data_copy / "article_overstatements.csv")
+    write_csv(data_copy / "article_overstatements.csv", sorted(
+        lines + [{"claim_id": "popularity-growth", "rank": "0", "text": "A line for a supported claim."}], key=lambda r: r["claim_id"]))
+    db = tmp_path / "kb.db"
+    build(data_copy, db)
+    section = review_section((await make_datasette(db, REPO / "metadata.json").client.get("/kb/articles/skin-deep-needling")).text)
+    assert review_field(section, "Site") == "Example blog"
+    assert 'href="https://example.com/skin-deep"' in review_field(section, "Address (URL)")
+    assert review_field(section, "Archived on") == "not recorded"
+    assert "has not been reviewed as a whole yet" in section and "kb-takeaway" not in section
+    assert "Rating" not in section and 'data-verdict="supported"' in section
+    assert "A line for a supported claim." not in section and 'data-claim="popularity-growth"' not in section
 
 
 async def test_home_page_has_counts_map_search_and_summary_first(datasette):

@@ -80,6 +80,20 @@ CASES = {
                                        "studies.csv", 3, "fitzpatrick_min", "not within types 1-6"),
     "complete verification without a complete record": (lambda d: edit_row(d, "studies.csv", 4, verification="complete"),
                                                          "studies.csv", 6, "verification", "verification record is missing or incomplete"),
+    "omission naming an unknown study": (lambda d: edit_row(d, "article_omissions.csv", 1, study_ids="healthcanada2021_drpen_advisory; nobody2020"),
+                                         "article_omissions.csv", 3, "study_ids", "unknown id 'nobody2020': no such row in studies"),
+    "omission naming no study": (lambda d: edit_row(d, "article_omissions.csv", 0, study_ids=";"),
+                                 "article_omissions.csv", 2, "study_ids", "names no study"),
+    "omission naming a study twice": (lambda d: edit_row(d, "article_omissions.csv", 0, study_ids="fda_devices_page;fda_devices_page"),
+                                      "article_omissions.csv", 2, "study_ids", "'fda_devices_page' is named more than once"),
+    "article rating outside the vocabulary": (lambda d: edit_row(d, "article_reviews.csv", 0, rating="pants_on_fire"),
+                                              "article_reviews.csv", 2, "rating", "not in the article_ratings vocabulary"),
+    "archiving date not a date": (lambda d: edit_row(d, "article_reviews.csv", 0, archived_on="last spring"),
+                                  "article_reviews.csv", 2, "archived_on", "YYYY-MM-DD"),
+    "article address that is not a web address": (lambda d: edit_row(d, "articles.csv", 0, url="javascript:alert(1)"),
+                                                  "articles.csv", 2, "url", "not an http or https address"),
+    "overstatement line for an unknown claim": (lambda d: edit_row(d, "article_overstatements.csv", 0, claim_id="no-such-claim"),
+                                                "article_overstatements.csv", 2, "claim_id", "unknown id 'no-such-claim'"),
 }
 
 
