@@ -13,7 +13,7 @@ import kb
 from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
-from kb.loaders import FORMATS
+from kb.loaders import FORMATS, NOTICE_FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -107,7 +107,12 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
          directness, indirectness_reason, no_build):
-    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON).
+    """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON), or notices.
+
+    A Retraction Watch data file (CSV) records its retractions, corrections, expressions of concern and
+    reinstatements on the studies they are about (matched by DOI, then PMID); it never adds studies, and
+    the claims whose verdict or certainty moved are listed with why.
+
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
     then title + year) are merged into the existing study, filling only empty fields.
@@ -136,13 +141,16 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
     except DataLocked as error:
         click.echo(f"{error}; try again when it has finished.", err=True)
         sys.exit(1)
-    _print_report(report)
+    _print_report(report, db_path)
 
 
-def _print_report(report) -> None:
+def _print_report(report, db_path: Path | None = None) -> None:
     for file_load in report.files:
         if file_load.same_as:
             click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
+            continue
+        if file_load.format in NOTICE_FORMATS:
+            _print_notices(file_load, report.written)
             continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
@@ -161,12 +169,30 @@ def _print_report(report) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
-    _print_moved(report.moved)
+    _print_moved(report.moved, db_path)
 
 
-def _print_moved(moved: list[str]) -> None:
+def _print_notices(file_load, written: bool) -> None:
+    """A notices file's part of a load report: each notice recorded (or refused), and how many rows matched no study."""
+    click.echo(f"{file_load.path.name} ({file_load.format}): {file_load.n_read} read, {file_load.notices_added} notices recorded, "
+               f"{file_load.count('unchanged')} already recorded, {file_load.count('unmatched')} about no study in the knowledge base, "
+               f"{file_load.count('rejected')} rejected")
+    for outcome in file_load.outcomes:
+        if outcome.action == "notice":
+            click.echo(f"  {outcome.location}: {outcome.detail} recorded on study {outcome.study_id}")
+    for problem in file_load.problems:
+        click.echo(f"  {'rejected' if written else 'problem'}: {problem}", err=True)
+
+
+def _print_moved(moved: list[str], db_path: Path | None = None) -> None:
+    """The claims a rebuild moved; with ``db_path``, each one from what to what, and why (as `kb diff` prints them)."""
     if moved:
         click.echo(f"{len(moved)} claim(s) whose verdict or certainty moved since the last build: {', '.join(moved)} (kb diff says why).")
+    if moved and db_path is not None:
+        from kb.history import latest_changes, render_changes
+
+        for line in render_changes(latest_changes(db_path)).splitlines()[1:]:
+            click.echo(f"  {line}")
 
 
 @cli.command()
@@ -181,7 +207,8 @@ def loads(data_dir: Path):
     for row in rows:
         state = f"; undone at {row['undone_at']}" if row["undone_at"] else ""
         click.echo(f"{row['id']}  {row['started_at']}  {row['file_name']} ({row['format']}): {row['n_added']} added, "
-                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added{state}")
+                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added, "
+                   f"{row['n_notices_added'] or 0} notices recorded{state}")
 
 
 @cli.command()
@@ -210,7 +237,7 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
         sys.exit(1)
     click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
                f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
-               f"removed {report.rejections_removed} rejection records.")
+               f"removed {report.rejections_removed} rejection records and {report.notices_removed} notices.")
     _print_moved(report.moved)
 
 

@@ -37,7 +37,7 @@ TABLE_OPTIONS: dict[str, dict] = {
                       "sortable_columns": ["claim_id", "kind", "topic", "verdict", "certainty", "n_studies", "n_participants", "best_evidence_level"]},
     "claims": {"label_column": "statement", "facets": ["kind", "topic"],
                "sortable_columns": ["id", "kind", "topic", "quote_start"], "fts_table": "claims_fts", "fts_pk": "rowid"},
-    "studies": {"label_column": "title", "facets": ["design"],
+    "studies": {"label_column": "title", "facets": ["design", "notice"],
                 "sortable_columns": ["id", "year", "design", "evidence_level", "n_participants", "risk_of_bias", "verification"],
                 "fts_table": "studies_fts", "fts_pk": "rowid"},
     "claim_evidence": {"facets": ["stance", "directness"], "sortable_columns": ["claim_id", "study_id", "stance", "rating"]},
@@ -48,6 +48,7 @@ TABLE_OPTIONS: dict[str, dict] = {
     "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
     "load_rejections": {"facets": ["load_id", "field"]},
     "load_fills": {"facets": ["load_id", "field"]},
+    "study_notices": {"facets": ["nature", "load_id"], "sortable_columns": ["study_id", "notice_date", "nature"]},
     "verdict_rules": {"label_column": "condition"},
     "verdict_changes": {"facets": ["build", "new_verdict"], "sortable_columns": ["build", "claim_id"]},
     "verdict_history": {"facets": ["build", "verdict", "certainty"]},
@@ -130,6 +131,18 @@ QUERIES: dict[str, dict] = {
     FROM build_history b JOIN verdict_changes vc ON vc.build = b.build
     WHERE b.build = (SELECT max(build) FROM build_history)
     ORDER BY vc.claim_id""",
+    },
+    "retraction_notices": {
+        "title": "Retracted, corrected and questioned studies, and the claims they bear on",
+        "description": "Every study with a notice standing on it (a retraction, an expression of concern or a correction not withdrawn by a reinstatement; see study_notices), each claim it is linked to, whether the link still counts (a retracted study never does), the claim's verdict and certainty, and how they moved in the latest build where they did.",
+        "sql": """SELECT s.id AS study_id, s.title, s.notice, s.notice_text, ce.claim_id, ce.stance, ce.counted, ce.not_counted_reason,
+           cs.verdict, cs.certainty, vc.old_verdict, vc.old_certainty, vc.reason AS why_it_moved
+    FROM studies s
+    LEFT JOIN claim_evidence ce ON ce.study_id = s.id
+    LEFT JOIN claim_summary cs ON cs.claim_id = ce.claim_id
+    LEFT JOIN verdict_changes vc ON vc.claim_id = ce.claim_id AND vc.build = (SELECT max(build) FROM build_history)
+    WHERE s.notice IS NOT NULL
+    ORDER BY s.notice, s.id, ce.claim_id""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

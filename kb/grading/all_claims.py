@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from kb.grading import robustness
 from kb.grading.certainty import Interval
-from kb.grading.evidence import Evidence, identity, link_status
+from kb.grading.evidence import Evidence, identity, link_status, standing_notice
 from kb.grading.findings import StudyFacts, summary_of_findings
 from kb.grading.grade import Cite, cite_ids, grade_claim, rationale, why
 from kb.grading.pooling import null_value
-from kb.vocab import Domain
+from kb.vocab import Domain, NoticeNature
 
 
 @dataclass
@@ -43,12 +43,29 @@ def study_identities(studies: dict[str, list], verifications: dict[str, list]) -
     return confirmed, gaps
 
 
+def study_notices(studies: dict[str, list], notices: dict[str, list]) -> tuple[list[str | None], list[str]]:
+    """Columns ``notice`` and ``notice_text`` for typed study columns: the notice that stands on each study."""
+    by_study: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for study_id, nature, date, reason in zip(notices.get("study_id", []), notices.get("nature", []),
+                                              notices.get("notice_date", []), notices.get("reason", [])):
+        by_study[study_id].append((nature, date, reason or ""))
+    standing = {study_id: standing_notice(found) for study_id, found in by_study.items()}
+    natures, texts = [], []
+    for study_id in studies["id"]:
+        nature, text = standing.get(study_id) or (None, "")
+        natures.append(nature)
+        texts.append(text)
+    return natures, texts
+
+
 def link_statuses(links: dict[str, list], studies: dict[str, list]) -> tuple[list[int], list[str]]:
-    """Columns ``counted`` and ``not_counted_reason`` for typed link columns (studies carry identity_confirmed)."""
+    """Columns ``counted`` and ``not_counted_reason`` for typed link columns (studies carry identity_confirmed and notice)."""
     confirmed = dict(zip(studies["id"], studies["identity_confirmed"]))
+    retracted = {study_id: text for study_id, nature, text in zip(studies["id"], studies["notice"], studies["notice_text"])
+                 if nature == NoticeNature.RETRACTION}
     counted, reasons = [], []
     for status, study_id in zip(links["review_status"], links["study_id"]):
-        ok, reason = link_status(status, bool(confirmed[study_id]))
+        ok, reason = link_status(status, bool(confirmed[study_id]), retracted.get(study_id, ""))
         counted.append(int(ok))
         reasons.append(reason)
     return counted, reasons

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, pubmed_xml, ris
+from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, pubmed_xml, retraction_watch, ris
 from kb.loaders.records import FileRejected
 
 FORMATS = {
@@ -21,7 +21,10 @@ FORMATS = {
     "medline": medline.parse,
     "csl-json": csl_json.parse,
     "crossref-json": crossref_json.parse,
+    "retraction-watch": retraction_watch.parse,
 }
+NOTICE_FORMATS = {"retraction-watch"}
+"""Formats whose records are notices about studies already in the knowledge base (never new studies)."""
 
 RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  - ", re.M)
 WOS_TAG = re.compile(r"^(FN|VR|PT) \S", re.M)
@@ -51,9 +54,11 @@ def detect(text: str) -> str:
     if BIBTEX_ENTRY.search(head):
         return "bibtex"
     first_line = head.splitlines()[0].lower()
+    if retraction_watch.is_header(first_line):
+        return "retraction-watch"
     if "," in first_line and "title" in [c.strip().strip('"') for c in first_line.split(",")]:
         return "csv"
-    raise FileRejected("the format was not recognised (expected the curator CSV template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
+    raise FileRejected("the format was not recognised (expected the curator CSV template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON or the Retraction Watch CSV)")
 
 
 def _detect_json(text: str) -> str:
