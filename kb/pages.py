@@ -116,7 +116,7 @@ async def claim_page(db, claim_id: str) -> dict | None:
     links = await rows(db, """
         SELECT ce.*, s.id, s.title, s.authors, s.first_author, s.year, s.journal, s.design, s.evidence_level,
                s.n_participants, s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification,
-               s.identity_gaps, s.industry_funded
+               s.identity_gaps, s.industry_funded, s.notice, s.notice_text
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
@@ -134,6 +134,7 @@ async def claim_page(db, claim_id: str) -> dict | None:
             groups.append({"stance": term(vocab.STANCES, stance.value), "links": members})
     findings = await rows(db, "SELECT * FROM claim_findings WHERE claim_id = :id ORDER BY row", {"id": claim_id})
     changed = await rows(db, "SELECT * FROM claim_robustness WHERE claim_id = :id AND changed = 1", {"id": claim_id})
+    notices = [dict(link, notice_term=term(vocab.NOTICE_NATURES, link["notice"])) for link in described if link["notice"]]
     return {
         "claim": claim,
         "summary": summary,
@@ -154,7 +155,23 @@ async def claim_page(db, claim_id: str) -> dict | None:
                           kind_label=vocab.OUTCOME_KINDS.term(f["outcome_kind"]).label,
                           certainty_term=term(vocab.CERTAINTY_LEVELS, f["certainty"])) for f in findings],
         "robustness_changes": [dict(r, scenario_label=vocab.ROBUSTNESS_SCENARIOS.term(r["scenario"]).label) for r in changed],
+        "notices": notices,
+        "last_review": last_review(links),
     }
+
+
+def last_review(links: list[dict]) -> dict | None:
+    """Who last reviewed a claim's evidence, and when: the latest review date of its links and everyone who reviewed on it.
+
+    Fact-check sites name the reviewer and the date; here the claim's reviews are its links' (claim_evidence.reviewed_by,
+    reviewed_on).  None when no link has been reviewed.
+    """
+    dated = [link for link in links if link.get("reviewed_on")]
+    if not dated:
+        return None
+    latest = max(link["reviewed_on"] for link in dated)
+    reviewers = sorted({link["reviewed_by"] for link in dated if link["reviewed_on"] == latest and link["reviewed_by"]})
+    return {"on": latest, "by": ", ".join(reviewers) or "a reviewer not named", "n_links": sum(link["reviewed_on"] == latest for link in dated)}
 
 
 async def study_page(db, study_id: str) -> dict | None:
@@ -164,8 +181,10 @@ async def study_page(db, study_id: str) -> dict | None:
         return None
     study = found[0]
     verification = await rows(db, "SELECT * FROM study_verifications WHERE study_id = :id", {"id": study_id})
+    notices = await rows(db, "SELECT * FROM study_notices WHERE study_id = :id ORDER BY notice_date, source", {"id": study_id})
     links = await rows(db, """
-        SELECT ce.claim_id, ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, c.statement, cs.verdict
+        SELECT ce.claim_id, ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, ce.counted, ce.not_counted_reason,
+               c.statement, cs.verdict
         FROM claim_evidence ce JOIN claims c ON c.id = ce.claim_id JOIN claim_summary cs ON cs.claim_id = c.id
         WHERE ce.study_id = :id ORDER BY ce.claim_id""", {"id": study_id})
     return {
@@ -177,6 +196,9 @@ async def study_page(db, study_id: str) -> dict | None:
         "design": term(vocab.STUDY_DESIGNS, study["design"]),
         "risk_of_bias": term(vocab.RISK_OF_BIAS, study["risk_of_bias"]),
         "external": external_links(study),
+        "notice": term(vocab.NOTICE_NATURES, study["notice"]) if study["notice"] else None,
+        "notices": [dict(n, nature_term=term(vocab.NOTICE_NATURES, n["nature"]), external=external_links(
+            {"doi": n["notice_doi"], "pmid": n["notice_pmid"]})) for n in notices],
         "links": [dict(link, stance_label=vocab.STANCES.term(link["stance"]).label,
                        directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
                        verdict_label=vocab.VERDICTS.term(link["verdict"]).label) for link in links],
