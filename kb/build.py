@@ -21,7 +21,7 @@ from sqlmodel import SQLModel, create_engine
 
 import kb
 from kb import grading, history, vocab
-from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities, study_notices
+from kb.grading.all_claims import Graded, grade_all, last_searches, link_statuses, rows_of, study_identities, study_notices
 from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
@@ -122,7 +122,7 @@ def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
 
 
 GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "study_verifications", "outcomes", "outcome_claims",
-                 "study_notices")
+                 "study_notices", "search_log")
 
 
 def grade_data(tables: dict[str, Table]) -> Graded:
@@ -139,7 +139,8 @@ def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
     return grade_all(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
                      list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))),
                      rows_of(columns["outcomes"]),
-                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))))
+                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))),
+                     searches=last_searches(columns["search_log"]))
 
 
 def create_fts(conn: sqlite3.Connection) -> None:

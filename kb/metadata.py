@@ -48,6 +48,7 @@ TABLE_OPTIONS: dict[str, dict] = {
     "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
     "load_rejections": {"facets": ["load_id", "field"]},
     "load_fills": {"facets": ["load_id", "field"]},
+    "search_log": {"facets": ["database", "searched_by"], "sortable_columns": ["claim_id", "searched_on", "n_found", "n_included"]},
     "study_notices": {"facets": ["nature", "load_id"], "sortable_columns": ["study_id", "notice_date", "nature"]},
     "verdict_rules": {"label_column": "condition"},
     "verdict_changes": {"facets": ["build", "new_verdict"], "sortable_columns": ["build", "claim_id"]},
@@ -143,6 +144,15 @@ QUERIES: dict[str, dict] = {
     LEFT JOIN verdict_changes vc ON vc.claim_id = ce.claim_id AND vc.build = (SELECT max(build) FROM build_history)
     WHERE s.notice IS NOT NULL
     ORDER BY s.notice, s.id, ce.claim_id""",
+    },
+    "claims_not_recently_searched": {
+        "title": "Claims not searched in the last 12 months",
+        "description": "Claims with no literature search recorded (search_log), or whose latest search is more than 12 months old, oldest first: the searches to run next.",
+        "sql": """SELECT c.id AS claim_id, c.statement, cs.verdict, max(sl.searched_on) AS last_searched_on, count(sl.database) AS n_searches
+    FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id LEFT JOIN search_log sl ON sl.claim_id = c.id
+    GROUP BY c.id
+    HAVING last_searched_on IS NULL OR last_searched_on < date('now', '-12 months')
+    ORDER BY last_searched_on IS NOT NULL, last_searched_on, c.id""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

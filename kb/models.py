@@ -270,10 +270,26 @@ class Load(SQLModel, table=True):
     n_unchanged: int = Field(description="Records that matched an existing study and changed nothing.")
     n_rejected: int = Field(description="Records rejected as invalid (loaded with --skip-invalid).")
     n_links_added: int = Field(description="Claim links added.")
-    n_notices_added: int = Field(default=0, description="Notices (retractions, corrections, expressions of concern, reinstatements) recorded on studies (see study_notices).")
+    n_notices_added: int = Field(description="Notices (retractions, corrections, expressions of concern, reinstatements) recorded on studies (see study_notices).")
     command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
     undone_at: str = Field(default="", description="UTC time `kb unload` reverted everything the load added and filled in (ISO 8601); empty while the load stands.")
+
+
+class SearchLog(SQLModel, table=True):
+    """Each literature search a curator ran for a claim (PRISMA-style): so that "nothing found" is told apart from "not looked"."""
+
+    __tablename__ = "search_log"
+    __data_file__: ClassVar[str] = "search_log.csv"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim searched for.")
+    searched_on: str = Field(primary_key=True, description="Date the search was run (YYYY-MM-DD).")
+    database: str = Field(primary_key=True, description="Where it was run (PubMed, Embase, Cochrane Library, Google Scholar...).")
+    query: str = Field(description="The query string exactly as run.")
+    n_found: int = Field(description="Records the search identified.")
+    n_screened: int = Field(description="Records screened (after duplicates were removed); at most n_found.")
+    n_included: int = Field(description="Records included as evidence for the claim; at most n_screened.")
+    searched_by: str = Field(description="Who ran the search.")
 
 
 class StudyNotice(SQLModel, table=True):
@@ -359,7 +375,7 @@ class BuildInfo(SQLModel, table=True):
 
 DATA_MODELS: tuple[type[SQLModel], ...] = (
     Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, StudyBiasDomain,
-    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag, StudyNotice,
+    Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag, StudyNotice, SearchLog,
 )
 
 

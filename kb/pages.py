@@ -135,6 +135,7 @@ async def claim_page(db, claim_id: str) -> dict | None:
     findings = await rows(db, "SELECT * FROM claim_findings WHERE claim_id = :id ORDER BY row", {"id": claim_id})
     changed = await rows(db, "SELECT * FROM claim_robustness WHERE claim_id = :id AND changed = 1", {"id": claim_id})
     notices = [dict(link, notice_term=term(vocab.NOTICE_NATURES, link["notice"])) for link in described if link["notice"]]
+    searches = await rows(db, "SELECT * FROM search_log WHERE claim_id = :id ORDER BY searched_on DESC, database", {"id": claim_id})
     return {
         "claim": claim,
         "summary": summary,
@@ -157,7 +158,19 @@ async def claim_page(db, claim_id: str) -> dict | None:
         "robustness_changes": [dict(r, scenario_label=vocab.ROBUSTNESS_SCENARIOS.term(r["scenario"]).label) for r in changed],
         "notices": notices,
         "last_review": last_review(links),
+        "searches": searches,
+        "search_flow": search_flow(searches),
     }
+
+
+def search_flow(searches: list[dict]) -> dict | None:
+    """The PRISMA-style flow of a claim's searches: records identified, screened and included (summed over every
+    search), and how many were set aside at each step; None when no search is recorded."""
+    if not searches:
+        return None
+    found, screened, included = (sum(s[name] for s in searches) for name in ("n_found", "n_screened", "n_included"))
+    return {"identified": found, "screened": screened, "included": included, "not_screened": found - screened,
+            "excluded": screened - included, "n_searches": len(searches)}
 
 
 def last_review(links: list[dict]) -> dict | None:

@@ -56,7 +56,9 @@ The package follows the flow of a judgement, one module per step:
   no interval: down one below 100 distinct participants or with a single primary study, two below 30;
 * publication bias: not assessed (too few studies per claim), recorded so the gap is visible.
 
-A claim with no counted evidence, and an established background fact, shows **no certainty level**.
+A claim with no counted evidence, and an established background fact, shows **no certainty level**. A claim with nothing counted
+says why: sources waiting for review, or, from the search log (``search_log``), "searched on DATE, nothing relevant
+found", or "not yet searched" when no search is recorded for it.
 
 ## Verdicts
 
