@@ -9,6 +9,7 @@ yields the same content (only ``build_info.built_at`` differs).
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from kb.models import (
     VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
-from kb.vocab import Domain, NoticeNature
+from kb.vocab import NoticeNature
 
 DEFAULT_DB = Path("kb.db")
 
@@ -226,14 +227,16 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     return counts, update
 
 
-def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB) -> BuildResult:
+def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path = DEFAULT_DB, lock_timeout: float | None = None) -> BuildResult:
     """Validate ``data_dir`` and build ``db_path`` from it.
 
     Raises :class:`ValidationError` (with every problem) before anything is
     written; the previous database is left untouched on any failure.  Holds
-    the data lock, so a build never reads a load's half-written files.
+    the data lock (waiting up to ``lock_timeout`` seconds for it, by default
+    :data:`kb.datafiles.LOCK_WAIT`), so a build never reads a load's
+    half-written files.
     """
-    with data_lock(data_dir), gc_paused():
+    with data_lock(data_dir, timeout=lock_timeout), gc_paused():
         return build_locked(data_dir, db_path)
 
 
@@ -246,6 +249,7 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
         raise ValidationError(problems)
     fingerprint = data_fingerprint(data_dir)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(db_path)
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
@@ -256,6 +260,29 @@ def build_locked(data_dir: Path, db_path: Path) -> BuildResult:
     finally:
         temporary.unlink(missing_ok=True)
     return BuildResult(db_path, fingerprint, counts, [change["claim_id"] for change in update.changes])
+
+
+def remove_stale_temporaries(db_path: Path) -> None:
+    """Delete the temporary databases (``.kb.db.<pid>.tmp``, tens of MB) that killed builds left beside ``db_path``.
+
+    Only those whose process is gone: a build running for the same database
+    from another data folder keeps its file.
+    """
+    prefix = f".{db_path.name}."
+    for path in db_path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = path.name[len(prefix):-len(".tmp")]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
 
 
 def built_fingerprint(db_path: Path) -> str | None:

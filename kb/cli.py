@@ -12,7 +12,8 @@ import click
 import kb
 from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
-from kb.datafiles import DEFAULT_DATA_DIR, DataLocked, data_lock
+from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, DataLocked, data_lock
+from kb.load import PROBLEMS_SHOWN, LoadFailed, first_and_rest, load as load_files, terminal_progress
 from kb.loaders import FORMATS, NOTICE_FORMATS
 from kb.validate import ValidationError, validate as validate_data
 
@@ -20,9 +21,25 @@ DATA_OPTION = click.option("--data", "data_dir", type=click.Path(exists=True, fi
                            default=DEFAULT_DATA_DIR, show_default=True, help="Folder of curated records.")
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=DEFAULT_DB, show_default=True, help="Database file to build or serve.")
+WAIT_OPTION = click.option("--wait", "lock_wait", type=click.FloatRange(0), default=LOCK_WAIT, show_default=True,
+                           help="Seconds to wait for another kb command (a load or a build) to finish with data/.")
 
 
-@click.group()
+class Commands(click.Group):
+    """The kb group: a command that finds data/ locked by another exits with a message and a way out, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DataLocked as error:
+            command = self.get_command(ctx, ctx.invoked_subcommand or "")
+            waits = command is not None and any(p.name == "lock_wait" for p in command.params)
+            way_out = ", or let it wait longer with --wait SECONDS." if waits else "."
+            click.echo(f"kb: {error}\nRun the command again when it has finished{way_out}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Commands)
 @click.version_option(kb.__version__, prog_name="kb")
 def cli():
     """Evidence and claims knowledge base: claims anchored to their words, linked to verified studies.
@@ -42,9 +59,10 @@ def _report_problems(problems) -> None:
 
 @cli.command()
 @DATA_OPTION
-def validate(data_dir: Path):
+@WAIT_OPTION
+def validate(data_dir: Path, lock_wait: float):
     """Check data/ and print every problem (exit code 1 if there is any)."""
-    with data_lock(data_dir):
+    with data_lock(data_dir, timeout=lock_wait):
         problems = validate_data(data_dir)
     if problems:
         _report_problems(problems)
@@ -55,14 +73,15 @@ def validate(data_dir: Path):
 @cli.command()
 @DATA_OPTION
 @DB_OPTION
-def build(data_dir: Path, db_path: Path):
+@WAIT_OPTION
+def build(data_dir: Path, db_path: Path, lock_wait: float):
     """Validate data/ and build the database (the previous one is kept if anything fails)."""
-    _build(data_dir, db_path)
+    _build(data_dir, db_path, lock_wait)
 
 
-def _build(data_dir: Path, db_path: Path) -> None:
+def _build(data_dir: Path, db_path: Path, lock_wait: float) -> None:
     try:
-        result = build_database(data_dir, db_path)
+        result = build_database(data_dir, db_path, lock_timeout=lock_wait)
     except ValidationError as error:
         _report_problems(error.problems)
         sys.exit(1)
@@ -76,14 +95,15 @@ def _build(data_dir: Path, db_path: Path) -> None:
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(data_dir: Path, db_path: Path, host: str, port: int):
+@WAIT_OPTION
+def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float):
     """Build if data/ changed since the last build, then start Datasette."""
     from kb.serve import run_server
 
     if is_up_to_date(data_dir, db_path):
         click.echo(f"{db_path} is up to date with {data_dir}.")
     else:
-        _build(data_dir, db_path)
+        _build(data_dir, db_path, lock_wait)
     click.echo(f"Serving the knowledge base at http://{host}:{port}/ (Ctrl-C to stop)")
     run_server(db_path, host=host, port=port)
 
@@ -105,21 +125,22 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int):
               help="Directness of the link.")
 @click.option("--indirectness-reason", default="", help="How the studies differ from the claim (for indirect links).")
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
+@click.option("--max-problems", type=click.IntRange(0), default=PROBLEMS_SHOWN, show_default=True,
+              help="Problems, warnings and merges listed per file; the rest are counted (0 lists them all).")
+@WAIT_OPTION
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
-         directness, indirectness_reason, no_build):
+         directness, indirectness_reason, no_build, max_problems, lock_wait):
     """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON), or notices.
 
     A Retraction Watch data file (CSV) records its retractions, corrections, expressions of concern and
     reinstatements on the studies they are about (matched by DOI, then PMID); it never adds studies, and
     the claims whose verdict or certainty moved are listed with why.
 
-
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
     then title + year) are merged into the existing study, filling only empty fields.
     The load is recorded in data/loads.csv, data/ is updated atomically, and the
     database is rebuilt. Loading the same file twice changes nothing.
     """
-    from kb.load import LoadFailed, load as load_files, terminal_progress
     from kb.loaders.records import LinkSpec
 
     links = []
@@ -130,39 +151,33 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
     try:
         report = load_files(list(files), data_dir, None if (no_build or dry_run) else db_path, fmt=fmt, links=links,
                             dry_run=dry_run, skip_invalid=skip_invalid, encoding=encoding,
-                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"))
+                            command=" ".join(["kb", *sys.argv[1:]]), progress=terminal_progress("Reading"), lock_timeout=lock_wait)
     except LoadFailed as failure:
-        _print_report(failure.report)
+        _print_report(failure.report, max_problems)
         click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
         sys.exit(1)
     except ValidationError as error:
         _report_problems(error.problems)
         sys.exit(1)
-    except DataLocked as error:
-        click.echo(f"{error}; try again when it has finished.", err=True)
-        sys.exit(1)
-    _print_report(report, db_path)
+    _print_report(report, max_problems, db_path)
 
 
-def _print_report(report, db_path: Path | None = None) -> None:
+def _print_report(report, limit: int, db_path: Path | None = None) -> None:
     for file_load in report.files:
         if file_load.same_as:
             click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
             continue
         if file_load.format in NOTICE_FORMATS:
-            _print_notices(file_load, report.written)
+            _print_notices(file_load, report.written, limit)
             continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
                    f"{file_load.count('duplicate')} duplicates within the load, {file_load.count('unchanged')} unchanged, "
                    f"{file_load.count('rejected')} rejected, {file_load.links_added} links added")
-        for outcome in file_load.outcomes:
-            if outcome.action in ("merged", "duplicate"):
-                click.echo(f"  {outcome.location}: {outcome.action} into {outcome.study_id} ({outcome.detail})")
-        for problem in file_load.problems:
-            click.echo(f"  {'rejected' if report.written else 'problem'}: {problem}", err=True)
-        for warning in file_load.warnings:
-            click.echo(f"  warning: {warning}", err=True)
+        merges = [o for o in file_load.outcomes if o.action in ("merged", "duplicate")]
+        _echo_bounded([f"  {o.location}: {o.action} into {o.study_id} ({o.detail})" for o in merges], limit, "merge(s)", err=False)
+        _echo_bounded([f"  {'rejected' if report.written else 'problem'}: {p}" for p in file_load.problems], limit, "problem(s)")
+        _echo_bounded([f"  warning: {w}" for w in file_load.warnings], limit, "warning(s)")
     if report.dry_run:
         click.echo("Dry run: nothing was written.")
     elif not report.changed and not report.problems:
@@ -172,16 +187,14 @@ def _print_report(report, db_path: Path | None = None) -> None:
     _print_moved(report.moved, db_path)
 
 
-def _print_notices(file_load, written: bool) -> None:
+def _print_notices(file_load, written: bool, limit: int) -> None:
     """A notices file's part of a load report: each notice recorded (or refused), and how many rows matched no study."""
     click.echo(f"{file_load.path.name} ({file_load.format}): {file_load.n_read} read, {file_load.notices_added} notices recorded, "
                f"{file_load.count('unchanged')} already recorded, {file_load.count('unmatched')} about no study in the knowledge base, "
                f"{file_load.count('rejected')} rejected")
-    for outcome in file_load.outcomes:
-        if outcome.action == "notice":
-            click.echo(f"  {outcome.location}: {outcome.detail} recorded on study {outcome.study_id}")
-    for problem in file_load.problems:
-        click.echo(f"  {'rejected' if written else 'problem'}: {problem}", err=True)
+    recorded = [o for o in file_load.outcomes if o.action == "notice"]
+    _echo_bounded([f"  {o.location}: {o.detail} recorded on study {o.study_id}" for o in recorded], limit, "notice(s)", err=False)
+    _echo_bounded([f"  {'rejected' if written else 'problem'}: {p}" for p in file_load.problems], limit, "problem(s)")
 
 
 def _print_moved(moved: list[str], db_path: Path | None = None) -> None:
@@ -216,7 +229,8 @@ def loads(data_dir: Path):
 @DATA_OPTION
 @DB_OPTION
 @click.option("--no-build", is_flag=True, help="Update data/ only; do not rebuild the database.")
-def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
+@WAIT_OPTION
+def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool, lock_wait: float):
     """Undo load LOAD_ID: remove the studies and links it added, empty the fields it filled in.
 
     Atomic, and recorded (the load stays in data/loads.csv with its undone_at time). Refused, with
@@ -226,14 +240,11 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool):
     from kb.loads import UnloadRefused, unload as unload_load
 
     try:
-        report = unload_load(load_id, data_dir, None if no_build else db_path)
+        report = unload_load(load_id, data_dir, None if no_build else db_path, lock_timeout=lock_wait)
     except UnloadRefused as refused:
         click.echo(f"Load {refused.load_id} was not undone; nothing was written:", err=True)
         for reason in refused.reasons:
             click.echo(f"  {reason}", err=True)
-        sys.exit(1)
-    except DataLocked as error:
-        click.echo(f"{error}; try again when it has finished.", err=True)
         sys.exit(1)
     click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
                f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
@@ -254,6 +265,14 @@ def diff(data_dir: Path, db_path: Path):
     if not is_up_to_date(data_dir, db_path):
         click.echo(f"Note: {db_path} is older than {data_dir}; run kb build to compare the current data.", err=True)
     click.echo(render_changes(latest_changes(db_path)), nl=False)
+
+
+def _echo_bounded(lines: list[str], limit: int, noun: str, err: bool = True) -> None:
+    shown, rest = first_and_rest(lines, limit)
+    for line in shown:
+        click.echo(line, err=err)
+    if rest:
+        click.echo(f"  ... and {rest} more {noun} (--max-problems 0 lists them all)", err=err)
 
 
 @cli.command()

@@ -229,16 +229,52 @@ LOCK_FILE = ".kb.lock"
 JOURNAL_FILE = ".kb-transaction.json"
 
 
+LOCK_WAIT = 30.0
+"""Seconds a command waits for another to release data/ by default (a full-scale load and rebuild takes about 26)."""
+
+
 class DataLocked(Exception):
-    """Another process (a load or a build) is writing data/."""
+    """Another process (a load or a build) holds the lock on data/ and did not release it in time."""
+
+    def __init__(self, data_dir: Path, waited: float, holder: str = ""):
+        self.data_dir, self.waited, self.holder = Path(data_dir), waited, holder
+        super().__init__(f"{data_dir} is locked by {holder or 'another kb command (a load or a build)'}; waited {waited:g} s "
+                         f"for it to finish. The lock is released when that process ends (deleting {LOCK_FILE} would not help).")
+
+
+def lock_holder(path: Path) -> str:
+    """'process PID (its command line)' for the process holding a flock on ``path``, from Linux's /proc/locks; '' if unknown."""
+    try:
+        status = os.stat(path)
+        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return ""
+    wanted = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == wanted:  # waiting requests are marked '->' and do not match
+            pid = parts[4]
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                command = ""
+            return f"process {pid}" + (f" ({command})" if command else "")
+    return ""
 
 
 @contextlib.contextmanager
-def data_lock(data_dir: Path, timeout: float = 30.0):
-    """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds), after finishing any interrupted commit."""
+def data_lock(data_dir: Path, timeout: float | None = None):
+    """Hold the exclusive lock on ``data_dir`` (waiting up to ``timeout`` seconds, :data:`LOCK_WAIT` when None),
+    after finishing any interrupted commit.
+
+    The lock is a ``flock`` on ``data_dir/.kb.lock`` (created when missing);
+    the system releases it when its holder ends, however it ends.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir} is not a data folder")
+    timeout = LOCK_WAIT if timeout is None else timeout
     with open(data_dir / LOCK_FILE, "a") as handle:
         deadline = time.monotonic() + timeout
         while True:
@@ -247,7 +283,7 @@ def data_lock(data_dir: Path, timeout: float = 30.0):
                 break
             except OSError as error:
                 if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                    raise DataLocked(f"{data_dir} is locked by another kb load or build") from None
+                    raise DataLocked(data_dir, timeout, lock_holder(data_dir / LOCK_FILE)) from None
                 time.sleep(0.1)
         try:
             recover(data_dir)

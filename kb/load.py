@@ -33,8 +33,8 @@ from kb.faults import failpoint
 from kb.loaders import FORMATS, NOTICE_FORMATS, detect, pubmed_xml, retraction_watch
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
-    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, normalised_title, tidy,
-    type_as_reported, warnings_for,
+    FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, neutralise_formulas,
+    normalised_title, tidy, type_as_reported, warnings_for,
 )
 from kb.models import Claim, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyNotice, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
@@ -103,6 +103,23 @@ class LoadReport:
         return any(f.changed for f in self.files)
 
 
+PROBLEMS_SHOWN = 20
+"""How many problems (and as many warnings and merges) of each file a printed report lists by default."""
+
+
+def first_and_rest(items: list, limit: int = PROBLEMS_SHOWN) -> tuple[list, int]:
+    """The first ``limit`` of ``items`` (all of them when ``limit`` is 0) and how many were left out.
+
+    A file of garbage can hold a problem per line; every printed report goes
+    through this, so that its length does not grow with the file's.  Nothing
+    is lost: the report object keeps every problem, and a load run with
+    ``--skip-invalid`` records each rejection in ``data/load_rejections.csv``.
+    """
+    if not limit or len(items) <= limit:
+        return items, 0
+    return items[:limit], len(items) - limit
+
+
 class LoadFailed(Exception):
     """The load was refused; nothing was written.  Carries the report with every problem."""
 
@@ -111,30 +128,45 @@ class LoadFailed(Exception):
         super().__init__(f"{len(report.problems)} problem(s); nothing was written")
 
 
-def decode(data: bytes, encoding: str | None = None) -> str:
-    """The text of a file: UTF-8 (BOM or not), UTF-16 with BOM, or an encoding named by the curator or the file."""
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def decode(data: bytes, encoding: str | None = None, partial: bool = False) -> str:
+    """The text of a file: UTF-8 (BOM or not), UTF-16 with BOM, or an encoding named by the curator or the file.
+
+    With ``partial``, ``data`` is the head of a longer file: a character cut
+    at its end is left out instead of being an error.
+    """
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if b"\x00" in data[:8192] and not utf16:
         raise FileRejected("this is a binary file, not a text export")
     if encoding:
         try:
-            return data.decode(encoding)
+            return _decode(data, encoding, partial)
         except (UnicodeDecodeError, LookupError) as error:
             raise FileRejected(f"cannot be read as {encoding}: {error}") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+    if utf16:
+        try:
+            return _decode(data, "utf-16", partial)
+        except UnicodeDecodeError as error:
+            raise FileRejected(f"it starts with a UTF-16 byte order mark but byte {error.start} is not valid UTF-16 ({error.reason})") from None
     try:
-        return data.decode("utf-8-sig")
+        return _decode(data, "utf-8-sig", partial)
     except UnicodeDecodeError as error:
         declared = re.search(rb"%\s*Encoding:\s*([\w-]+)", data[:1000])
         if declared:
             name = declared.group(1).decode("ascii")
             try:
-                return data.decode(name)
+                return _decode(data, name, partial)
             except (UnicodeDecodeError, LookupError):
                 pass
         line = data[: error.start].count(b"\n") + 1
         raise FileRejected(f"line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8; the file is in another encoding. "
                            "If it is a legacy single-byte file (for example windows-1252), load it with --encoding cp1252") from None
+
+
+def _decode(data: bytes, encoding: str, partial: bool) -> str:
+    if not partial:
+        return data.decode(encoding)
+    "".encode(encoding)  # LookupError for a codec that is not a text encoding (rot13, zlib...)
+    return codecs.getincrementaldecoder(encoding)().decode(data, final=False)
 
 
 def file_sha256(path: Path) -> str:
@@ -362,7 +394,7 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
         whole = len(head) < HEAD_BYTES
-        file_load.format = detect(decode(head if whole else head[: head.rfind(b"\n") + 1] or head, encoding)) if fmt == "auto" else fmt
+        file_load.format = detect(decode(head, encoding, partial=not whole)) if fmt == "auto" else fmt
         if file_load.format == "pubmed-xml" and not encoding:
             parse = functools.partial(pubmed_xml.parse_file, path)
         elif file_load.format in NOTICE_FORMATS:
@@ -377,12 +409,13 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
                 continue
             tidy(parsed.record)
             parsed.record.links.extend(links)
+            neutralised = neutralise_formulas(parsed.record)
             parsed.problems += check_record(parsed.record)
             for spec in parsed.record.links:
                 parsed.problems += check_link(spec, claims)
             for field_name, message in parsed.problems:
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            for field_name, message in parsed.warnings + warnings_for(parsed.record):
+            for field_name, message in parsed.warnings + neutralised + warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             yield parsed
     except FileRejected as error:
@@ -479,7 +512,7 @@ def _identity(items: Iterable) -> Iterable:
 
 def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, fmt: str = "auto",
          links: list[LinkSpec] = (), dry_run: bool = False, skip_invalid: bool = False, encoding: str | None = None,
-         command: str = "", progress: Callable[[Iterable], Iterable] = _identity, lock_timeout: float = 30.0) -> LoadReport:
+         command: str = "", progress: Callable[[Iterable], Iterable] = _identity, lock_timeout: float | None = None) -> LoadReport:
     """Load export files into ``data_dir`` (then rebuild ``db_path`` if given).
 
     Raises :class:`LoadFailed` when any file or record is invalid (unless

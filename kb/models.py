@@ -411,7 +411,7 @@ class ClaimSummary(SQLModel, table=True):
     topic: str = Field(foreign_key=_lookup(vocab.TOPICS), description="Subject of the claim.")
     verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Final verdict: the curator's override where there is one, else the computed one.")
     certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Final certainty: the curator's override where there is one, else the computed one; empty when no evidence counts or the claim is established background.")
-    computed_verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict from the rules in kb/grading.py.")
+    computed_verdict: str = Field(foreign_key=_lookup(vocab.VERDICTS), description="Verdict from the rules in kb/grading/verdicts.py.")
     verdict_rule: int = Field(foreign_key="verdict_rules.rule", description="Which verdict rule decided it (see verdict_rules).")
     computed_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Certainty from the GRADE domains (see claim_certainty); empty when nothing counts.")
     starting_certainty: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.CERTAINTY_LEVELS), description="Where the certainty started, from the best counted clinical design.")
@@ -507,7 +507,7 @@ class VerdictChange(SQLModel, table=True):
 
 
 class VerdictRuleRow(SQLModel, table=True):
-    """The verdict rules of kb/grading.py, in the order they are tried (first match wins)."""
+    """The verdict rules of kb/grading/verdicts.py, in the order they are tried (first match wins)."""
 
     __tablename__ = "verdict_rules"
 

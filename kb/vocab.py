@@ -273,7 +273,7 @@ CERTAINTY_DOMAINS = Vocabulary(
 
 VERDICTS = Vocabulary(
     "verdicts",
-    "The plain answer for a claim, computed by the rules in kb/grading.py (table `verdict_rules`).",
+    "The plain answer for a claim, computed by the rules in kb/grading/verdicts.py (table `verdict_rules`).",
     (
         Term(Verdict.SUPPORTED, "Supported", "The evidence backs the claim as the article words it.", {"rank": 6}),
         Term(Verdict.PARTLY_SUPPORTED, "Partly supported", "True for some of what is claimed: some people, devices or outcomes, or with caveats the article omits.", {"rank": 5}),

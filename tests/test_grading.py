@@ -370,3 +370,52 @@ def test_the_article_claims_come_out_as_a_methodologist_would_expect(built_db):
         assert summary[claim][0] not in ("supported", "partly_supported"), claim
     first = conn.execute("SELECT domain FROM claim_certainty WHERE claim_id = 'acne-scar-reduction' ORDER BY rowid").fetchone()[0]
     assert first == "starting_point"
+
+
+# --- only reviewed, verified evidence counts -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def typed_data():
+    """The repository's data as the build types and derives it, ready to grade again and again."""
+    from kb.build import GRADED_TABLES, add_link_statuses, add_study_derivations, table_columns
+
+    tables = read_all(DATA)
+    columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
+    add_study_derivations(columns["studies"], columns["study_verifications"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    return columns
+
+
+def verdicts(columns) -> dict:
+    from kb.build import grade_columns
+
+    graded = grade_columns(columns)
+    return ({s["claim_id"]: (s["verdict"], s["certainty"], s["n_studies"], s["n_participants"]) for s in graded.summaries},
+            sorted((d["claim_id"], d["domain"], d["change"], d["reason"]) for d in graded.domains))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_a_proposed_link_or_one_to_an_unconfirmed_study_never_changes_a_verdict(typed_data, data):
+    from kb.build import add_link_statuses
+
+    columns = {name: {column: list(values) for column, values in table.items()} for name, table in typed_data.items()}
+    links, studies = columns["claim_evidence"], columns["studies"]
+    unconfirmed = [s for s, ok in zip(studies["id"], studies["identity_confirmed"]) if not ok]
+    claim = data.draw(st.sampled_from(columns["claims"]["id"]), label="claim")
+    proposed = data.draw(st.booleans(), label="proposed (else accepted, to an unconfirmed study)")
+    study = data.draw(st.sampled_from(studies["id"] if proposed else unconfirmed), label="study")
+    taken = set(zip(links["claim_id"], links["study_id"]))
+    if (claim, study) in taken:
+        return
+    before = verdicts(columns)
+    new = dict(claim_id=claim, study_id=study, stance=data.draw(st.sampled_from(vocab.STANCES.values())),
+               directness=data.draw(st.sampled_from(vocab.DIRECTNESS.values())), indirectness_reason="differs",
+               rating=data.draw(st.integers(1, 5)), note="A new link.", stance_reason="",
+               review_status="proposed" if proposed else "accepted", reviewed_by="" if proposed else "A. Reviewer",
+               reviewed_on="" if proposed else "2026-11-30", added_by_load=None, changed_by_load=None)
+    for column in links:
+        if column not in ("counted", "not_counted_reason"):
+            links[column].append(new[column])
+    add_link_statuses(links, studies)
+    assert verdicts(columns) == before

@@ -153,7 +153,7 @@ def test_links_from_the_command_line_and_their_validation(data_copy):
 
 def test_a_second_load_waits_for_the_lock(data_copy):
     with data_lock(data_copy):
-        with pytest.raises(DataLocked, match="locked by another kb load"):
+        with pytest.raises(DataLocked, match=r"is locked by process \d+ .*waited 0.3 s"):
             load([OWN / "small.bib"], data_copy, lock_timeout=0.3)
 
 

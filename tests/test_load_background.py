@@ -18,6 +18,7 @@ from kb.loaders import FORMATS, detect
 from kb.loaders.background import parse_in_background
 from kb.loaders.records import FileRejected
 from tests.conftest import SHARED
+from tests.test_load import normalised
 from tests.test_load_formats import OWN
 
 EXPORTS = sorted(p for p in OWN.iterdir() if p.suffix != ".md") + sorted(
@@ -70,8 +71,9 @@ def test_a_load_parsed_in_the_background_adds_the_same_studies(data_copy, tmp_pa
     load(files, data_copy)
     monkeypatch.setattr(kb.load, "BACKGROUND_BYTES", 0)
     load(files, other)
+    in_process, in_background = normalised(data_copy), normalised(other)  # load ids hold the second each load started
     for name in ("studies.csv", "claim_evidence.csv"):
-        assert (other / name).read_text(encoding="utf-8") == (data_copy / name).read_text(encoding="utf-8")
+        assert in_background[name] == in_process[name]
 
 
 def endless():
@@ -138,3 +140,15 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_the_exit_status_is_read_after_the_parser_process_has_ended():
+    """The pipe closes before the process ends: here a quarter of a second before, which always gave 'exit code None'."""
+    def closes_its_pipe_then_dies():
+        os.closerange(3, 4096)
+        time.sleep(0.25)
+        os._exit(3)
+        yield
+
+    with pytest.raises(RuntimeError, match=r"\(exit code 3\)"):
+        list(parse_in_background(closes_its_pipe_then_dies))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
 
-from kb.load import decode
+from kb.load import HEAD_BYTES, decode, load
 from kb.loaders import FORMATS, detect
 from kb.loaders.records import FileRejected, check_record, tidy
 
@@ -213,3 +214,131 @@ def test_curator_csv_headers_are_matched_loosely(tmp_path):
     fmt, (record,) = parse_file(path)
     assert fmt == "csv" and record.doi == "10.5555/kb-test.7001"
     assert (record.links[0].claim_id, record.links[0].rating) == ("infection-risk", 2)
+
+
+@pytest.mark.parametrize("line", ["@article{synthetic, title = {Synthetic}}", "TY  - JOUR", "PMID- 90000001", "<PubmedArticle>"])
+def test_a_curator_csv_is_recognised_by_its_header_whatever_its_cells_hold(tmp_path, line):
+    """A note that starts a line with another format's mark does not make the file that format."""
+    path = tmp_path / "notes.csv"
+    path.write_text(f'title,year,abstract\nSynthetic study with a pasted abstract,2020,"Pasted from the export:\n{line}\nend"\n',
+                    encoding="utf-8")
+    fmt, (record,) = parse_file(path)
+    assert (fmt, record.title, record.year) == ("csv", "Synthetic study with a pasted abstract", "2020")
+    assert record.abstract.startswith("Pasted from the export:")
+
+
+def test_a_header_with_a_misspelt_column_is_still_a_csv_and_named():
+    text = "Title,Athors,Year\nSynthetic study,Tester A,2020\n"
+    assert detect(text) == "csv"
+    with pytest.raises(FileRejected, match="unknown: athors"):
+        list(FORMATS["csv"](text))
+
+
+# --- found by fuzzing (tests/test_loader_fuzz.py) ------------------------------------------------
+
+def big_ris(encoding: str) -> bytes:
+    """RIS records past the 64 KB that format detection reads, in ``encoding``."""
+    record = "TY  - JOUR\nTI  - Synthetic Lüscher record {}\nPY  - 2020\nER  - \n\n"
+    return "".join(record.format(n) for n in range(1500)).encode(encoding)
+
+
+def test_a_utf16_file_longer_than_the_detection_head_is_read(data_copy, tmp_path):
+    """The head was cut after a b'\\n' byte, half of a UTF-16 newline: a UnicodeDecodeError traceback."""
+    path = tmp_path / "endnote.ris"
+    path.write_bytes(big_ris("utf-16"))
+    report = load([path], data_copy, dry_run=True)
+    assert (report.files[0].format, report.files[0].n_read, report.files[0].count("added")) == ("ris", 1500, 1500)
+
+
+def test_a_one_line_file_cut_inside_a_character_is_still_recognised(tmp_path):
+    """Minified JSON has no line break to cut the head at; a character split at 64 KB made it 'not valid UTF-8'."""
+    prefix = '[{"id": "x", "title": "'
+    filler = "a" * (HEAD_BYTES - len(prefix) - 1)
+    text = prefix + filler + "é" * 10 + '", "DOI": "10.5555/kb-test.7002"}]'
+    assert text.encode()[HEAD_BYTES - 1:HEAD_BYTES + 1] == "é".encode()  # the head ends inside the é
+    assert detect(decode(text.encode()[:HEAD_BYTES], partial=True)) == "csl-json"
+
+
+@pytest.mark.parametrize("fmt, key", [("csl-json", "id"), ("crossref-json", "DOI")])
+def test_a_json_export_longer_than_the_detection_head_is_read(data_copy, tmp_path, fmt, key):
+    """Detection parsed the 64 KB head as JSON: every JSON export past 64 KB was refused as 'not valid JSON'."""
+    items = [{key: f"10.5555/kb-test.{n}", "title": f"Synthetic title {n}", "DOI": f"10.5555/kb-test.{n}"} for n in range(2000)]
+    document = {"message-type": "work-list", "message": {"items": items}} if fmt == "crossref-json" else items
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    assert path.stat().st_size > HEAD_BYTES
+    report = load([path], data_copy, dry_run=True)
+    assert (report.files[0].format, report.files[0].count("added")) == (fmt, 2000)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"\xff\xfe[{\n", "starts with a UTF-16 byte order mark but byte 4 is not valid UTF-16"),
+    (b'{"status": "ok", "message-type": "work", "message": null}', "the 'message' is null, not a Crossref work"),
+    (b'{"items": null}', "no Crossref works found"),
+])
+def test_malformed_files_found_by_fuzzing_are_rejected_clearly(data, message):
+    with pytest.raises(FileRejected, match=message):
+        text = decode(data)
+        list(FORMATS[detect(text)](text))
+
+
+@pytest.mark.parametrize("item, field, message", [
+    ('{"title": {"a": 1}}', "title", "expected text, found an object"),
+    ('{"title": "Synthetic", "author": "Tester A"}', "author", "expected a list of names, found text"),
+    ('{"title": "Synthetic", "author": [["Tester"]]}', "author", "expected an object with 'family' and 'given', found a list"),
+    ('{"title": "Synthetic", "author": [{"family": {"a": 1}}]}', "family", "expected text, found an object"),
+    ('{"title": "Synthetic", "issued": {"raw": [true]}}', "raw", "expected text, found true/false"),
+])
+def test_a_json_field_of_the_wrong_type_rejects_its_record_by_name(item, field, message):
+    for fmt in ("csl-json", "crossref-json"):
+        (parsed,) = FORMATS[fmt](f"[{item}]")
+        assert parsed.problems == [(field, message)], fmt
+
+
+def test_json_dates_of_any_shape_give_a_year_or_nothing():
+    items = ['{"title": "S", "issued": {"date-parts": 2015}}', '{"title": "S", "issued": {"date-parts": [[{"y": 1}]]}}',
+             '{"title": "S", "issued": 2015}', '{"title": "S", "issued": {"date-parts": [["2015"]]}}']
+    years = [p.record.year for p in FORMATS["csl-json"]("[" + ",".join(items) + "]")]
+    assert years == ["", "", "2015", "2015"]
+
+
+def test_a_ris_line_right_after_a_records_ty_line_is_no_traceback():
+    """rispy added it to the previous record's last tag, which the new record lacks: KeyError."""
+    text = "TY  - JOUR\nPY  - 2020\nTI  - Synthetic one\nER  - \n\nTY  - JOUR\n\nTI  - Synthetic two\nER  - \n"
+    assert [(p.location, p.record.title, p.problems) for p in FORMATS["ris"](text)] == [
+        ("record 1 (line 1)", "Synthetic one", []), ("record 2 (line 6)", "Synthetic two", [])]
+
+
+def test_a_ris_record_without_its_end_line_is_reported_not_dropped():
+    """rispy drops a record without 'ER  - ' (a file cut short) and runs one into the next; both are now rejected records."""
+    text = "TY  - JOUR\nTI  - Synthetic one\n\nTY  - JOUR\nTI  - Synthetic two\nER  - \n\nTY  - JOUR\nTI  - Synthetic thr"
+    records = list(FORMATS["ris"](text))
+    assert [(p.location, p.record.title) for p in records] == [
+        ("record 1 (line 1)", ""), ("record 2 (line 4)", "Synthetic two"), ("record 3 (line 8)", "")]
+    assert records[0].problems == records[2].problems == [
+        ("", "has no end line ('ER  - ') before the next record or the end of the file: the file looks cut short")]
+
+
+def test_a_curator_csv_with_classic_mac_line_ends_is_read():
+    """Excel's 'CSV (Macintosh)' ends lines with a lone CR: the csv module raised 'new-line character seen in unquoted field'."""
+    text = "title,year,claim_id,rating\rSynthetic study one,2020,,\rSynthetic study two,2021,acne-scar-reduction,²\r"
+    records = list(FORMATS[detect(text)](text))
+    assert [(p.location, p.record.title, p.record.year) for p in records] == [
+        ("line 2", "Synthetic study one", "2020"), ("line 3", "Synthetic study two", "2021")]
+    assert records[1].problems == [("rating", "'²' is not a rating from 1 to 5")]  # int('²') raised ValueError
+
+
+def test_an_unreadable_curator_csv_is_rejected_with_its_line():
+    text = 'title,abstract\nSynthetic study,"' + "a" * 200_000 + '"\n'
+    with pytest.raises(FileRejected, match=r"line 1: not a readable CSV file \(field larger than field limit"):
+        list(FORMATS["csv"](text))
+
+
+def test_control_characters_are_not_loaded():
+    (parsed,) = FORMATS["csv"]('title,year\n"Synthetic\x00 study\x1b[31m",2020\n')
+    assert parsed.record.title == "Synthetic study [31m"
+
+
+def test_a_bibtex_syntax_error_says_what_is_wrong():
+    (parsed,) = FORMATS["bibtex"]('@article{synthetic, title = {Unclosed')
+    assert parsed.problems == [("", "could not be parsed: Unexpectedly reached end of file.")]  # was 'could not be parsed: '

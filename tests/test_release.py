@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from conftest import edit_row, read_csv
 from kb import vocab
 from kb.cli import cli
-from kb.exports.datapackage import spreadsheet_safe, validation_errors
+from kb.exports.datapackage import validation_errors
+from kb.spreadsheet_safety import neutralise
 from kb.release import CHECKSUMS, ReleaseError, release
 from kb.validate import ValidationError
 
@@ -167,8 +168,8 @@ def test_first_release_says_so(first):
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("-2+3", "'-2+3"), ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
     ("-1", "-1"), ("-0.5", "-0.5"), ("plain text", "plain text"), ("", ""), ("a=b", "a=b"),
 ])
-def test_spreadsheet_safe(value, safe):
-    assert spreadsheet_safe(value) == safe
+def test_release_cells_are_spreadsheet_safe(value, safe):
+    assert neutralise(value) == safe
 
 
 def test_formulas_in_the_data_are_neutralised_in_csv_only(data_copy, tmp_path):

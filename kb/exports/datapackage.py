@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 
 from sqlalchemy import Boolean, Float, Integer, Numeric, Table
@@ -32,6 +31,7 @@ from sqlmodel import SQLModel
 from kb import vocab
 from kb.datafiles import csv_line
 from kb.models import ALL_MODELS
+from kb.spreadsheet_safety import neutralise
 
 EXCLUDED_TABLES = frozenset({"figures", "build_history", "verdict_history", "verdict_changes"})
 """Not published: figures are pictures, and the build history is the releasing machine's own."""
@@ -43,22 +43,6 @@ VOCABULARIES = {v.table: v for v in vocab.ALL}
 MODELS = {m.__tablename__: m for m in ALL_MODELS}
 TYPES = ((Boolean, "boolean"), (Integer, "integer"), (Numeric, "number"), (Float, "number"))
 """Table Schema types by SQL type; everything else (text, enums) is a string."""
-
-NUMBER = re.compile(r"-\d+(\.\d+)?")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection).
-
-    A cell starting with ``=``, ``+``, ``@``, a tab or a carriage return, or
-    with ``-`` not followed by a plain number, gets a leading single quote.
-    Only text columns are touched; the JSON files keep the exact values.
-    (The same rule as the helper for data files in kb/datafiles.py: merge them.)
-    """
-    if value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and not NUMBER.fullmatch(value)):
-        return "'" + value
-    return value
-
 
 def public_tables(conn: sqlite3.Connection) -> list[str]:
     """The tables of the database that a release publishes, sorted by name."""
@@ -133,7 +117,7 @@ def csv_text(name: str, columns: list[str], rows: list[tuple]) -> str:
     text_columns = [field_type(c) == "string" for c in _table(name).columns]
     lines = [csv_line(columns)]
     for row in rows:
-        lines.append(csv_line([("" if v is None else spreadsheet_safe(v) if is_text else str(v))
+        lines.append(csv_line([("" if v is None else neutralise(v) if is_text else str(v))
                                for v, is_text in zip(row, text_columns)]))
     return "".join(lines)
 

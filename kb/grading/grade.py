@@ -168,7 +168,9 @@ def why(grade: Grade, evidence: list[Evidence], improves_without_treatment: bool
                 return f"{label}: only opinion, case reports, regulatory statements, reference texts or animal data support it."
             if grade.certainty == Certainty.VERY_LOW and comparator and 2 * len(comparator) >= len(supporting):
                 return f"{label}: the trials mostly compare microneedling with other treatments, not with no treatment, and certainty is very low."
-            return f"{label}: the supporting evidence is of very low certainty."
+            downgrades = [vocab.CERTAINTY_DOMAINS.term(d.domain).label.lower() for d in grade.domains if d.change < 0]
+            limits = f", downgraded for {', '.join(downgrades)}" if downgrades else ""
+            return f"{label}: the supporting evidence is of very low certainty{limits}."
         case Verdict.OVERSTATED:
             return f"{label}: as many counted sources find smaller, conditional or no effects as support the claim as worded."
         case Verdict.PARTLY_SUPPORTED:

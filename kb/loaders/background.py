@@ -31,6 +31,9 @@ BACKGROUND_BYTES = 1 << 20
 BATCH = 256
 """Records per message: large enough that pickling is efficient, small enough to keep both processes busy."""
 
+REAP_SECONDS = 10.0
+"""How long to wait for a parser process whose pipe has closed to be reaped, before its exit status is read."""
+
 
 def parse_in_background(parse: Callable[[], Iterable[ParsedRecord]]) -> Iterator[ParsedRecord]:
     """The records ``parse()`` yields, produced by a forked child process."""
@@ -47,7 +50,7 @@ def parse_in_background(parse: Callable[[], Iterable[ParsedRecord]]) -> Iterator
             try:
                 kind, payload = pickle.loads(receiver.recv_bytes())
             except EOFError:
-                raise RuntimeError(f"the parser process ended without finishing (exit code {child.exitcode})") from None
+                raise RuntimeError(f"the parser process ended without finishing ({_exit_status(child)})") from None
             if kind == "records":
                 yield from payload
             elif kind == "error":
@@ -59,6 +62,17 @@ def parse_in_background(parse: Callable[[], Iterable[ParsedRecord]]) -> Iterator
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def _exit_status(child) -> str:
+    """How ``child`` ended, once it has been reaped: its pipe closes a moment before the process is gone,
+    and ``exitcode`` is None until then."""
+    child.join(REAP_SECONDS)
+    if child.exitcode is None:
+        return f"still running {REAP_SECONDS:g} s after closing its pipe"
+    if child.exitcode < 0:
+        return f"killed by signal {-child.exitcode}"
+    return f"exit code {child.exitcode}"
 
 
 def _produce(parse: Callable[[], Iterable[ParsedRecord]], receiver, sender) -> None:

@@ -3,14 +3,21 @@
 bibtexparser handles the syntax (braces, @string macros, @comment blocks);
 its LaTeX-decoding middleware (pylatexenc) turns {\\"o} into ö.  biblatex's
 journaltitle/date are read as well as BibTeX's journal/year.
+
+bibtexparser logs a warning for every block it cannot parse; the load
+reports those blocks itself (each a rejected record), so its logger is
+silenced below ERROR.  ``library.entries`` and ``library.failed_blocks``
+rebuild a list on every access, so the blocks are taken once.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Iterator
 
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
+from bibtexparser.model import Entry, ParsingFailedBlock
 
 from kb.loaders.records import (
     BOOK_CHAPTER, OTHER, WEB_PAGE, FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text, split_name, year_of,
@@ -26,15 +33,19 @@ WEB_ENTRY_TYPES = {"online", "electronic", "www"}
 CHAPTER_ENTRY_TYPES = {"inbook", "incollection"}
 
 
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
 def parse(text: str) -> Iterator[ParsedRecord]:
     library = bibtexparser.parse_string(text.lstrip("\ufeff"), append_middleware=[LatexDecodingMiddleware()])
-    blocks = sorted([*library.entries, *library.failed_blocks], key=lambda b: b.start_line or 0)
+    blocks = sorted((b for b in library.blocks if isinstance(b, (Entry, ParsingFailedBlock))), key=lambda b: b.start_line or 0)
     if not blocks:
         raise FileRejected("no BibTeX entries (@type{key, ...}) were found")
     for index, block in enumerate(blocks, start=1):
         location = f"record {index} (line {(block.start_line or 0) + 1})"
-        if block in library.failed_blocks:
-            yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {block.error}")])
+        if isinstance(block, ParsingFailedBlock):
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)  # a syntax error's str() is empty
+            yield ParsedRecord(index, location, StudyRecord(), [("", f"could not be parsed: {reason}")])
             continue
         record = to_record({k.lower(): v for k, v in block.fields_dict.items()})
         entry_type, warnings = block.entry_type.lower(), []

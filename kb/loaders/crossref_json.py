@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from kb.loaders.csl_json import date_year, first_text, load_json, names
-from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi, clean_text
+from kb.loaders.csl_json import date_year, field_text, json_type, load_json, names, parse_items
+from kb.loaders.records import FileRejected, ParsedRecord, StudyRecord, clean_doi
+
+DATES = ("issued", "published-print", "published-online", "published")
+"""Crossref's dates of a work, the one to use first."""
 
 
 def items_of(data) -> list:
     if isinstance(data, dict) and "message" in data:
         message = data["message"]
-        return message.get("items", []) if data.get("message-type") == "work-list" or "items" in message else [message]
+        if not isinstance(message, dict):
+            raise FileRejected(f"the 'message' is {json_type(message)}, not a Crossref work or work list")
+        data = message if data.get("message-type") == "work-list" or "items" in message else [message]
     if isinstance(data, dict) and "items" in data:
-        return data["items"]
+        data = data["items"]
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and "DOI" in data:
@@ -22,20 +27,19 @@ def items_of(data) -> list:
 
 
 def parse(text: str) -> Iterator[ParsedRecord]:
-    for index, item in enumerate(items_of(load_json(text)), start=1):
-        yield ParsedRecord(index, f"item {index} (DOI {item.get('DOI', '?')})", to_record(item))
+    yield from parse_items(items_of(load_json(text)), to_record, "DOI")
 
 
 def to_record(item: dict) -> StudyRecord:
-    issued = item.get("issued") or item.get("published-print") or item.get("published-online") or item.get("published")
+    issued = next((name for name in DATES if item.get(name)), DATES[0])
     return StudyRecord(
-        title=first_text(item.get("title")),
-        authors=names(item.get("author")),
-        journal=first_text(item.get("container-title")),
-        year=date_year(issued),
-        volume=clean_text(item.get("volume")),
-        issue=clean_text(item.get("issue")),
-        pages=clean_text(item.get("page")),
-        doi=clean_doi(item.get("DOI", "")),
-        abstract=clean_text(item.get("abstract")),
+        title=field_text(item, "title"),
+        authors=names(item, "author"),
+        journal=field_text(item, "container-title"),
+        year=date_year(item, issued),
+        volume=field_text(item, "volume"),
+        issue=field_text(item, "issue"),
+        pages=field_text(item, "page"),
+        doi=clean_doi(field_text(item, "DOI")),
+        abstract=field_text(item, "abstract"),
     )

@@ -11,9 +11,10 @@ import html
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from kb.spreadsheet_safety import is_formula, neutralise
 from kb.validate import IDENTIFIER_PATTERNS, normalise_doi, strip_doi_prefix
 
 
@@ -66,15 +67,27 @@ class StudyRecord:
         return self.authors[0] if self.authors else ""
 
 
+MESSAGE_CHARS = 500
+"""The longest problem message kept; the rest is counted."""
+
+
 @dataclass(frozen=True, order=True)
 class LoadProblem:
-    """One problem with one record (or the whole file when ``record`` is 0)."""
+    """One problem with one record (or the whole file when ``record`` is 0).
+
+    A message quotes the value at fault; one of a garbage file can be a
+    megabyte long, so a message is cut at :data:`MESSAGE_CHARS`.
+    """
 
     file: str
     record: int
     location: str
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_CHARS:
+            object.__setattr__(self, "message", f"{self.message[:MESSAGE_CHARS]}... ({len(self.message) - MESSAGE_CHARS:,} more characters)")
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.location}" if self.location else self.file
@@ -100,6 +113,7 @@ class FileRejected(Exception):
 
 TAG = re.compile(r"</?\s*([A-Za-z][\w.:-]*)[^>]*>|<!--.*?-->", re.S)
 SPACE = re.compile(r"\s+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INLINE_TAGS = {"i", "b", "em", "strong", "sub", "sup", "scp", "sc", "span", "u", "italic", "bold", "a", "ext-link"}
 """Markup that sits inside a word ('TGF-β<sub>1</sub>'): removed without a space."""
 
@@ -110,7 +124,8 @@ def _untag(match: re.Match) -> str:
 
 
 def clean_text(value) -> str:
-    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, spaces folded, NFC."""
+    """Text with HTML/XML entities decoded, markup (HTML, JATS, MathML) reduced to its text, control characters
+    (NUL, escape...) made spaces, spaces folded, NFC."""
     if value is None:
         return ""
     text = str(value)
@@ -119,6 +134,8 @@ def clean_text(value) -> str:
             text = html.unescape(text)
         text = TAG.sub(_untag, text)
         text = re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"([(])\s+", r"\1", SPACE.sub(" ", text)))
+    if not text.isprintable():
+        text = CONTROL.sub(" ", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
@@ -203,6 +220,36 @@ def tidy(record: StudyRecord) -> StudyRecord:
     if record.title.endswith(".") and not record.title.endswith(".."):
         record.title = record.title[:-1].rstrip()
     return record
+
+
+def neutralise_formulas(record: StudyRecord) -> list[tuple[str, str]]:
+    """Make every text field of ``record`` (authors and links included) safe to open in a spreadsheet.
+
+    A value a spreadsheet would run as a formula gets a leading single quote
+    (:mod:`kb.spreadsheet_safety`); returns (field, message) for each value changed.
+    """
+    changed: list[tuple[str, str]] = []
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        if value and is_formula(value):
+            setattr(record, name, _neutralised(name, value, changed))
+    if any(is_formula(a) for a in record.authors):
+        record.authors = [_neutralised("authors", a, changed) if is_formula(a) else a for a in record.authors]
+    for index, link in enumerate(record.links):
+        unsafe = {name: _neutralised(name, value, changed) for name in _LINK_TEXT_FIELDS if is_formula(value := getattr(link, name))}
+        if unsafe:
+            record.links[index] = replace(link, **unsafe)
+    return changed
+
+
+def _neutralised(name: str, value: str, changed: list[tuple[str, str]]) -> str:
+    changed.append((name, f"began with {value[0]!r}, which a spreadsheet would run as a formula; "
+                          "stored with a leading apostrophe so that it is shown as text"))
+    return neutralise(value)
+
+
+_TEXT_FIELDS = tuple(f.name for f in fields(StudyRecord) if f.type == "str")
+_LINK_TEXT_FIELDS = tuple(f.name for f in fields(LinkSpec) if f.type == "str")
 
 
 def check_record(record: StudyRecord) -> list[tuple[str, str]]:

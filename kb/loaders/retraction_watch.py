@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kb.loaders.records import FileRejected, ParsedRecord
+from kb.spreadsheet_safety import neutralise
 from kb.validate import IDENTIFIER_PATTERNS, strip_doi_prefix
 from kb.vocab import NoticeNature
 
@@ -78,8 +79,8 @@ def nature_of(text: str) -> str | None:
 
 
 def reasons(text: str) -> str:
-    """'+Duplication of Article;+Error in Data;' -> 'Duplication of Article; Error in Data'."""
-    return "; ".join(part.strip().lstrip("+").strip() for part in text.split(";") if part.strip().lstrip("+").strip())
+    """'+Duplication of Article;+Error in Data;' -> 'Duplication of Article; Error in Data' (safe to open in a spreadsheet)."""
+    return neutralise("; ".join(part.strip().lstrip("+").strip() for part in text.split(";") if part.strip().lstrip("+").strip()))
 
 
 def doi(text: str) -> str:

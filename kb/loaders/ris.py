@@ -1,8 +1,11 @@
 """RIS (Zotero, EndNote, Scopus, Mendeley...) via rispy, the maintained RIS reader.
 
-rispy does the tag parsing (continuation lines, repeated tags); this module
-checks what rispy silently accepts (a record without its TY line) and maps
-its keys to a :class:`StudyRecord`.
+rispy does the tag parsing (continuation lines, repeated tags), one record at
+a time: given a whole file, it adds a line that follows a record's TY line to
+the previous record's last tag, which fails, and drops a record without its
+ER line.  This module splits the records at their TY lines, reports what
+rispy silently accepts (a file that does not start with TY, a record
+without ER) and maps rispy's keys to a :class:`StudyRecord`.
 """
 
 from __future__ import annotations
@@ -20,17 +23,23 @@ WEB_TYPES = {"ELEC", "WEB", "BLOG"}
 
 
 def parse(text: str) -> Iterator[ParsedRecord]:
-    tagged = [(number, match.group(1)) for number, line in enumerate(text.splitlines(), start=1)
-              if (match := TAG_LINE.match(line.lstrip("\ufeff")))]
+    lines = text.lstrip("\ufeff").splitlines()
+    tagged = [(number, match.group(1)) for number, line in enumerate(lines) if (match := TAG_LINE.match(line))]
     if not tagged:
         raise FileRejected("no RIS tag lines ('XX  - value') were found")
     if tagged[0][1] != "TY":
-        raise FileRejected(f"line {tagged[0][0]}: the first record starts with {tagged[0][1]}, not TY; "
+        raise FileRejected(f"line {tagged[0][0] + 1}: the first record starts with {tagged[0][1]}, not TY; "
                            "every RIS record must begin with a 'TY  - ' line (the file looks truncated or corrupted)")
     starts = [number for number, tag in tagged if tag == "TY"]
-    entries = rispy.loads(text.lstrip("\ufeff"))
-    for index, (entry, line) in enumerate(zip(entries, starts), start=1):
-        yield ParsedRecord(index, f"record {index} (line {line})", to_record(entry))
+    parser = rispy.RisParser()
+    for index, (start, end) in enumerate(zip(starts, [*starts[1:], len(lines)]), start=1):
+        location = f"record {index} (line {start + 1})"
+        entries = parser.parse_lines(iter(lines[start:end]))
+        if entries:
+            yield ParsedRecord(index, location, to_record(entries[0]))
+        else:
+            yield ParsedRecord(index, location, StudyRecord(), [("", "has no end line ('ER  - ') before the next record or the end "
+                                                                    "of the file: the file looks cut short")])
 
 
 def _first(entry: dict, *keys: str) -> str:
