@@ -129,9 +129,14 @@ GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "stu
 def grade_data(tables: dict[str, Table]) -> Graded:
     """The computed tables for every claim of validated tables."""
     columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
+    add_derivations(columns)
+    return grade_columns(columns)
+
+
+def add_derivations(columns: dict[str, dict[str, list]]) -> None:
+    """Add to typed tables the columns the build derives before grading: the studies' identity and notice, then whether each link counts."""
     add_study_derivations(columns["studies"], columns["study_verifications"], columns["study_notices"])
     add_link_statuses(columns["claim_evidence"], columns["studies"])
-    return grade_columns(columns)
 
 
 def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
@@ -188,8 +193,7 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     engine = create_engine(f"sqlite:///{path}")  # compiles the schema's DDL; the rows go in through sqlite3
     columns = {name: table_columns(t) for name, t in tables.items()}
     add_article_texts(columns["articles"], data_dir)
-    add_study_derivations(columns["studies"], columns["study_verifications"], columns["study_notices"])
-    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    add_derivations(columns)
     graded = grade_columns(columns)
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     update = history.plan(history_of, fingerprint, built_at, graded.summaries, history.claim_evidence_facts(columns["claim_evidence"], columns["studies"]),
