@@ -114,7 +114,7 @@ QUERIES: dict[str, dict] = {
     },
     "load_changes": {
         "title": "What one load added or changed",
-        "description": "Studies and links a load added, and studies it filled in (changed), with the load's file and time. Parameter: load_id (see the loads table).",
+        "description": "Studies and links a load added, studies it filled in (changed), and notices it recorded, with the load's file and time. Parameter: load_id (see the loads table).",
         "sql": """SELECT 'study added' AS change, s.id AS study_id, NULL AS claim_id, s.title, l.file_name, l.started_at
     FROM studies s JOIN loads l ON l.id = s.added_by_load WHERE s.added_by_load = :load_id
     UNION ALL
@@ -122,11 +122,14 @@ QUERIES: dict[str, dict] = {
     FROM studies s JOIN loads l ON l.id = s.changed_by_load WHERE s.changed_by_load = :load_id AND s.added_by_load IS NOT s.changed_by_load
     UNION ALL
     SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
-    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id""",
+    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id
+    UNION ALL
+    SELECT 'notice recorded: ' || n.nature, n.study_id, NULL, n.notice_date || ': ' || n.reason, l.file_name, l.started_at
+    FROM study_notices n JOIN loads l ON l.id = n.load_id WHERE n.load_id = :load_id""",
     },
     "what_changed": {
         "title": "What changed in the latest build",
-        "description": "Claims whose verdict or certainty moved since the build before, from what to what, and why: the links added, removed or changed, the studies whose design, risk of bias or size changed, the overrides (`kb diff` prints the same). The full record is in verdict_changes and verdict_history.",
+        "description": "Claims whose verdict or certainty moved since the build before, from what to what, and why: the links added, removed or changed, the studies whose design, risk of bias, size or notice (retraction, expression of concern, correction) changed, the overrides (`kb diff` prints the same). The full record is in verdict_changes and verdict_history.",
         "sql": """SELECT vc.claim_id, vc.old_verdict, vc.new_verdict, vc.old_certainty, vc.new_certainty, vc.reason,
            vc.previous_build, b.build, b.built_at, b.data_sha256
     FROM build_history b JOIN verdict_changes vc ON vc.build = b.build

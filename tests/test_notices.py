@@ -77,6 +77,11 @@ async def test_the_notices_page_and_the_claim_and_study_pages_show_the_retractio
     assert "retraction-watch:900001" in study
     claim = (await ds.client.get(f"/kb/claims/{moved[0]['claim_id']}")).text
     assert 'id="kb-notices"' in claim and "retracted (2024-01-15)" in claim
+    (load_id,) = {r["id"] for r in read_csv(data_copy / "loads.csv")}
+    changes = (await ds.client.get(f"/kb/load_changes.json?_shape=array&load_id={load_id}")).json()
+    assert sorted(r["change"] for r in changes) == ["notice recorded: correction", "notice recorded: expression_of_concern",
+                                                    "notice recorded: reinstatement", "notice recorded: retraction",
+                                                    "notice recorded: retraction"]
 
 
 def test_loading_the_file_twice_changes_nothing(data_copy, tmp_path):
