@@ -22,7 +22,7 @@ from sqlmodel import SQLModel, create_engine
 
 import kb
 from kb import grading, history, vocab
-from kb.grading.all_claims import Graded, grade_all, link_statuses, rows_of, study_identities
+from kb.grading.all_claims import Graded, grade_all, last_searches, link_statuses, rows_of, study_identities, study_notices
 from kb.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
@@ -31,6 +31,7 @@ from kb.models import (
     VerdictRuleRow,
 )
 from kb.validate import ValidationError, validate
+from kb.vocab import NoticeNature
 
 DEFAULT_DB = Path("kb.db")
 
@@ -95,12 +96,20 @@ def lookup_rows(vocabulary: vocab.Vocabulary) -> list[dict]:
     return [{"value": t.value, "label": t.label, "description": t.description, **t.extra} for t in vocabulary.terms]
 
 
-def add_study_derivations(columns: dict[str, list], verifications: dict[str, list]) -> None:
-    """Add to typed study columns those the build derives: evidence level, darker-skin inclusion, identity."""
+def add_study_derivations(columns: dict[str, list], verifications: dict[str, list], notices: dict[str, list]) -> None:
+    """Add to typed study columns those the build derives: evidence level, darker-skin inclusion, identity, notice.
+
+    A study under an expression of concern keeps counting, but its risk-of-bias reason (as published) says so.
+    """
     levels = {t.value: t.extra["evidence_level"] for t in vocab.STUDY_DESIGNS.terms}
     columns["evidence_level"] = [levels[d] for d in columns["design"]]
     columns["darker_skin_included"] = [None if high is None else int(high >= 4) for high in columns["fitzpatrick_max"]]
     columns["identity_confirmed"], columns["identity_gaps"] = study_identities(columns, verifications)
+    columns["notice"], columns["notice_text"] = study_notices(columns, notices)
+    columns["risk_of_bias_reason"] = [
+        " ".join(filter(None, [reason, f"{text[0].upper()}{text[1:]}."]))
+        if nature == NoticeNature.EXPRESSION_OF_CONCERN else reason
+        for reason, nature, text in zip(columns["risk_of_bias_reason"], columns["notice"], columns["notice_text"])]
 
 
 def add_link_statuses(links: dict[str, list], studies: dict[str, list]) -> None:
@@ -113,15 +122,21 @@ def add_article_texts(columns: dict[str, list], data_dir: Path) -> None:
     columns["text"] = [(Path(data_dir) / f).read_text(encoding="utf-8") for f in columns["text_file"]]
 
 
-GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "study_verifications", "outcomes", "outcome_claims")
+GRADED_TABLES = ("claims", "claim_evidence", "studies", "study_inclusions", "study_verifications", "outcomes", "outcome_claims",
+                 "study_notices", "search_log")
 
 
 def grade_data(tables: dict[str, Table]) -> Graded:
     """The computed tables for every claim of validated tables."""
     columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
-    add_study_derivations(columns["studies"], columns["study_verifications"])
-    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    add_derivations(columns)
     return grade_columns(columns)
+
+
+def add_derivations(columns: dict[str, dict[str, list]]) -> None:
+    """Add to typed tables the columns the build derives before grading: the studies' identity and notice, then whether each link counts."""
+    add_study_derivations(columns["studies"], columns["study_verifications"], columns["study_notices"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])
 
 
 def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
@@ -130,7 +145,8 @@ def grade_columns(columns: dict[str, dict[str, list]]) -> Graded:
     return grade_all(rows_of(columns["claims"]), columns["claim_evidence"], columns["studies"],
                      list(zip(inclusions.get("review_id", []), inclusions.get("study_id", []))),
                      rows_of(columns["outcomes"]),
-                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))))
+                     list(zip(outcome_claims.get("outcome_id", []), outcome_claims.get("claim_id", []))),
+                     searches=last_searches(columns["search_log"]))
 
 
 def create_fts(conn: sqlite3.Connection) -> None:
@@ -177,8 +193,7 @@ def write_database(path: Path, data_dir: Path, tables: dict[str, Table], fingerp
     engine = create_engine(f"sqlite:///{path}")  # compiles the schema's DDL; the rows go in through sqlite3
     columns = {name: table_columns(t) for name, t in tables.items()}
     add_article_texts(columns["articles"], data_dir)
-    add_study_derivations(columns["studies"], columns["study_verifications"])
-    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    add_derivations(columns)
     graded = grade_columns(columns)
     built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     update = history.plan(history_of, fingerprint, built_at, graded.summaries, history.claim_evidence_facts(columns["claim_evidence"], columns["studies"]),

@@ -15,7 +15,7 @@ from kb import vocab
 from kb.build import DEFAULT_DB, build as build_database, is_up_to_date
 from kb.datafiles import DEFAULT_DATA_DIR, LOCK_WAIT, DataLocked, data_lock
 from kb.load import PROBLEMS_SHOWN, LoadFailed, first_and_rest, load as load_files, terminal_progress
-from kb.loaders import FORMATS
+from kb.loaders import FORMATS, NOTICE_FORMATS
 from kb.loaders.outcomes_template import FORMAT as OUTCOMES
 from kb.validate import ValidationError, validate as validate_data
 
@@ -125,7 +125,7 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DATA_OPTION
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS, OUTCOMES]), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS, OUTCOMES, *NOTICE_FORMATS]), default="auto", show_default=True,
               help="File format; 'auto' recognises it from the content, not the file name.")
 @click.option("--dry-run", is_flag=True, help="Report what would be added, merged and rejected; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Load the valid records; list and record the rejected ones with the load.")
@@ -144,7 +144,11 @@ def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float)
 def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_id, stance, rating, note,
          directness, indirectness_reason, no_build, max_problems, lock_wait):
     """Load evidence from export files (curator CSV, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON),
-    or outcomes of known studies from the outcomes template (docs/outcomes-template.csv).
+    outcomes of known studies from the outcomes template (docs/outcomes-template.csv), or notices.
+
+    A Retraction Watch data file (CSV) records its retractions, corrections, expressions of concern and
+    reinstatements on the studies they are about (matched by DOI, then PMID); it never adds studies, and
+    the claims whose verdict or certainty moved are listed with why.
 
     Every record is validated before anything is written; duplicates (DOI, PMID, PMCID,
     then title + year) are merged into the existing study, filling only empty fields.
@@ -168,13 +172,16 @@ def load(files, data_dir, db_path, fmt, dry_run, skip_invalid, encoding, claim_i
         _print_report(failure.report, max_problems)
         click.echo(f"{len(failure.report.problems)} problem(s) found; nothing was written.", err=True)
         sys.exit(1)
-    _print_report(report, max_problems)
+    _print_report(report, max_problems, db_path)
 
 
-def _print_report(report, limit: int) -> None:
+def _print_report(report, limit: int, db_path: Path | None = None) -> None:
     for file_load in report.files:
         if file_load.same_as:
             click.echo(f"{file_load.path.name}: the same file (SHA-256) as {file_load.same_as}, loaded once; skipped")
+            continue
+        if file_load.format in NOTICE_FORMATS:
+            _print_notices(file_load, report.written, limit)
             continue
         click.echo(f"{file_load.path.name} ({file_load.format or 'unrecognised'}): {file_load.n_read} read, "
                    f"{file_load.count('added')} added, {file_load.count('merged')} merged, "
@@ -190,12 +197,28 @@ def _print_report(report, limit: int) -> None:
         click.echo("Nothing changed: every record is already in the knowledge base.")
     elif report.written:
         click.echo("Loaded: data/ updated" + ("" if not report.files else "; load ids " + ", ".join(f.load_id for f in report.files if f.changed)) + ".")
-    _print_moved(report.moved)
+    _print_moved(report.moved, db_path)
 
 
-def _print_moved(moved: list[str]) -> None:
+def _print_notices(file_load, written: bool, limit: int) -> None:
+    """A notices file's part of a load report: each notice recorded (or refused), and how many rows matched no study."""
+    click.echo(f"{file_load.path.name} ({file_load.format}): {file_load.n_read} read, {file_load.notices_added} notices recorded, "
+               f"{file_load.count('unchanged')} already recorded, {file_load.count('unmatched')} about no study in the knowledge base, "
+               f"{file_load.count('rejected')} rejected")
+    recorded = [o for o in file_load.outcomes if o.action == "notice"]
+    _echo_bounded([f"  {o.location}: {o.detail} recorded on study {o.study_id}" for o in recorded], limit, "notice(s)", err=False)
+    _echo_bounded([f"  {'rejected' if written else 'problem'}: {p}" for p in file_load.problems], limit, "problem(s)")
+
+
+def _print_moved(moved: list[str], db_path: Path | None = None) -> None:
+    """The claims a rebuild moved; with ``db_path``, each one from what to what, and why (as `kb diff` prints them)."""
     if moved:
         click.echo(f"{len(moved)} claim(s) whose verdict or certainty moved since the last build: {', '.join(moved)} (kb diff says why).")
+    if moved and db_path is not None:
+        from kb.history import latest_changes, render_changes
+
+        for line in render_changes(latest_changes(db_path)).splitlines()[1:]:
+            click.echo(f"  {line}")
 
 
 @cli.command()
@@ -210,7 +233,8 @@ def loads(data_dir: Path):
     for row in rows:
         state = f"; undone at {row['undone_at']}" if row["undone_at"] else ""
         click.echo(f"{row['id']}  {row['started_at']}  {row['file_name']} ({row['format']}): {row['n_added']} added, "
-                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added{state}")
+                   f"{row['n_merged']} merged, {row['n_rejected']} rejected, {row['n_links_added']} links added, "
+                   f"{row['n_notices_added'] or 0} notices recorded{state}")
 
 
 @cli.command()
@@ -238,7 +262,7 @@ def unload(load_id: str, data_dir: Path, db_path: Path, no_build: bool, lock_wai
         sys.exit(1)
     click.echo(f"Undid load {report.load_id} ({report.file_name}): removed {report.studies_removed} studies and "
                f"{report.links_removed} links, emptied {report.fields_restored} filled-in fields, "
-               f"removed {report.rejections_removed} rejection records.")
+               f"removed {report.rejections_removed} rejection records and {report.notices_removed} notices.")
     _print_moved(report.moved)
 
 

@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 from kb.models import BuildHistory, VerdictChange, VerdictHistory
 
 LINK_FACTS = ("stance", "directness", "rating", "counted")
-STUDY_FACTS = ("design", "risk_of_bias", "n_participants", "identity_confirmed", "industry_funded")
+STUDY_FACTS = ("design", "risk_of_bias", "n_participants", "identity_confirmed", "industry_funded", "notice")
 """What grading reads of a link and of its study: when one of these changed, it is a reason a verdict moved."""
 
 SCHEMA = """

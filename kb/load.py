@@ -34,13 +34,13 @@ from kb import vocab
 from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, commit_files, data_lock, gc_paused, read_all, read_table, sorted_rows, table_from_values, write_csv
 from kb.faults import failpoint
-from kb.loaders import FORMATS, detect, outcomes_template, pubmed_xml
+from kb.loaders import FORMATS, NOTICE_FORMATS, detect, outcomes_template, pubmed_xml, retraction_watch
 from kb.loaders.background import BACKGROUND_BYTES, parse_in_background
 from kb.loaders.records import (
     FileRejected, LinkSpec, LoadProblem, ParsedRecord, StudyRecord, bookshelf_url, check_record, dedup_keys, neutralise_formulas,
     normalised_title, tidy, type_as_reported, warnings_for,
 )
-from kb.models import Claim, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyVerification, data_columns
+from kb.models import Claim, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyNotice, StudyVerification, data_columns
 from kb.validate import ValidationError, validate
 from kb.vocab import Directness, ReviewStatus, RiskOfBias, Verification
 
@@ -74,6 +74,7 @@ class FileLoad:
     problems: list[LoadProblem] = field(default_factory=list)
     warnings: list[LoadProblem] = field(default_factory=list)
     links_added: int = 0
+    notices_added: int = 0
     same_as: str = ""  # the file of this command with the same bytes (SHA-256): this copy is skipped
 
     def count(self, action: str) -> int:
@@ -87,7 +88,7 @@ class FileLoad:
 
     @property
     def changed(self) -> bool:
-        return bool(self.count("added") or self.count("merged") or self.links_added)
+        return bool(self.count("added") or self.count("merged") or self.links_added or self.notices_added)
 
 
 @dataclass
@@ -252,6 +253,8 @@ class KnowledgeBase:
     def __init__(self, data_dir: Path):
         self.studies = read_table(data_dir, Study).records()
         self.links = read_table(data_dir, ClaimEvidence).records()
+        self.notices = read_table(data_dir, StudyNotice).records()
+        self.notice_keys = {(n["study_id"], n["source"]) for n in self.notices}
         self.loads = read_table(data_dir, Load).records()
         self.rejections = read_table(data_dir, LoadRejection).records()
         self.fills = read_table(data_dir, LoadFill).records()
@@ -290,6 +293,23 @@ class KnowledgeBase:
             if not year or not record.year or year == record.year:
                 return study_id
         return None
+
+    def match_notice(self, notice: retraction_watch.Notice) -> str | None:
+        """The study a notice is about: the one with its original paper's DOI (any case or URL form), else its PMID."""
+        for key in dedup_keys(notice.paper_doi, notice.paper_pmid, "", "", ""):
+            if key in self.index:
+                return self.index[key]
+        return None
+
+    def add_notice(self, notice: retraction_watch.Notice, study_id: str, load_id: str) -> bool:
+        """Record ``notice`` on ``study_id``; False when it is already recorded (loading a file again changes nothing)."""
+        if (study_id, notice.source) in self.notice_keys:
+            return False
+        self.notice_keys.add((study_id, notice.source))
+        self.notices.append(dict(study_id=study_id, source=notice.source, nature=retraction_watch.nature_of(notice.nature),
+                                 notice_date=retraction_watch.iso_date(notice.date), reason=notice.reason, notice_doi=notice.notice_doi,
+                                 notice_pmid=notice.notice_pmid, load_id=load_id))
+        return True
 
     def release_indexes(self) -> None:
         """Drop the matching indexes (and the id map) once planning is done, to free memory before writing."""
@@ -368,7 +388,7 @@ HEAD_BYTES = 65536
 def file_format(path: Path, fmt: str, encoding: str | None) -> str:
     """The format of the file at ``path``: ``fmt``, or recognised from its first bytes when ``fmt`` is 'auto'."""
     if fmt != "auto":
-        if fmt not in FORMATS and fmt != outcomes_template.FORMAT:
+        if fmt not in FORMATS and fmt not in NOTICE_FORMATS and fmt != outcomes_template.FORMAT:
             raise FileRejected(f"unknown format {fmt!r}")
         return fmt
     with open(path, "rb") as handle:
@@ -417,10 +437,16 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
         file_load.format = file_format(path, fmt, encoding)
         if file_load.format == "pubmed-xml" and not encoding:
             parse = functools.partial(pubmed_xml.parse_file, path)
+        elif file_load.format in NOTICE_FORMATS:
+            parse = functools.partial(retraction_watch.parse_file, path, encoding)
         else:
             parse = functools.partial(FORMATS[file_load.format], decode(path.read_bytes(), encoding))
         parsed_records = parse_in_background(parse) if path.stat().st_size >= BACKGROUND_BYTES else parse()
         for parsed in progress(parsed_records):
+            file_load.n_read += 1
+            if isinstance(parsed.record, retraction_watch.Notice):  # checked in plan_notice, only when it matches a study
+                yield parsed
+                continue
             tidy(parsed.record)
             parsed.record.links.extend(links)
             neutralised = neutralise_formulas(parsed.record)
@@ -431,7 +457,6 @@ def read_file(path: Path, file_load: FileLoad, fmt: str, encoding: str | None, l
                 file_load.problems.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
             for field_name, message in parsed.warnings + neutralised + warnings_for(parsed.record):
                 file_load.warnings.append(LoadProblem(name, parsed.index, parsed.location, field_name, message))
-            file_load.n_read += 1
             yield parsed
     except FileRejected as error:
         file_load.problems.append(LoadProblem(name, 0, "", "", f"rejected{f' as {file_load.format}' if file_load.format else ''}: {error}"))
@@ -447,6 +472,9 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedR
     """Decide, record by record, what to add, merge or reject (applied to ``kb_state`` in memory)."""
     added_here: dict[str, int] = {}
     for parsed in records:
+        if isinstance(parsed.record, retraction_watch.Notice):
+            plan_notice(kb_state, file_load, parsed)
+            continue
         if parsed.problems:
             file_load.record_outcome(Outcome(parsed.location, "rejected", detail="; ".join(m for _, m in parsed.problems)))
             continue
@@ -472,10 +500,30 @@ def plan(kb_state: KnowledgeBase, file_load: FileLoad, records: Iterable[ParsedR
         file_load.record_outcome(outcome)
 
 
+def plan_notice(kb_state: KnowledgeBase, file_load: FileLoad, parsed: ParsedRecord) -> None:
+    """Record a notice on the study it is about; a notice about no study of the knowledge base is passed over (never added)."""
+    notice = parsed.record
+    study_id = kb_state.match_notice(notice)
+    if study_id is None:
+        file_load.counts["unmatched"] += 1
+        return
+    problems = retraction_watch.problems_of(notice)
+    if problems:
+        file_load.problems += [LoadProblem(file_load.path.name, parsed.index, parsed.location, name, message) for name, message in problems]
+        file_load.record_outcome(Outcome(parsed.location, "rejected", study_id, "; ".join(m for _, m in problems)))
+    elif kb_state.add_notice(notice, study_id, file_load.load_id):
+        file_load.notices_added += 1
+        file_load.record_outcome(Outcome(parsed.location, "notice", study_id,
+                                         f"{retraction_watch.nature_of(notice.nature)} of {retraction_watch.iso_date(notice.date)}"))
+    else:
+        file_load.record_outcome(Outcome(parsed.location, "unchanged", study_id, "notice already recorded"))
+
+
 def load_row(file_load: FileLoad, command: str) -> dict:
     merged = file_load.count("merged") + file_load.count("duplicate")
     counts = dict(n_read=file_load.n_read, n_added=file_load.count("added"), n_merged=merged,
-                  n_unchanged=file_load.count("unchanged"), n_rejected=file_load.count("rejected"), n_links_added=file_load.links_added)
+                  n_unchanged=file_load.count("unchanged"), n_rejected=file_load.count("rejected"), n_links_added=file_load.links_added,
+                  n_notices_added=file_load.notices_added)
     return dict(id=file_load.load_id, file_name=file_load.path.name, file_sha256=file_load.sha256, format=file_load.format,
                 started_at=file_load.started_at, finished_at=_now(), command=command, kb_version=kb.__version__,
                 **{name: str(value) for name, value in counts.items()})
@@ -551,7 +599,7 @@ def load(paths: list[Path], data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | N
         state.release_indexes()
         planned = {Study: sorted_rows(Study, state.studies, consume=True), ClaimEvidence: sorted_rows(ClaimEvidence, state.links, consume=True),
                    Load: sorted_rows(Load, state.loads), LoadRejection: sorted_rows(LoadRejection, state.rejections),
-                   LoadFill: sorted_rows(LoadFill, state.fills)}
+                   LoadFill: sorted_rows(LoadFill, state.fills), StudyNotice: sorted_rows(StudyNotice, state.notices)}
         del state
         if outcomes is not None:
             planned.update(outcomes.planned())

@@ -22,7 +22,7 @@ from kb.build import build_locked
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_lock, gc_paused, read_all, read_table, sorted_rows
 from kb.load import NOT_YET_ASSESSED, commit_planned
 from kb.loaders.outcomes_template import FORMAT as OUTCOMES
-from kb.models import DATA_MODELS, ClaimEvidence, Load, LoadFill, LoadRejection, Study
+from kb.models import DATA_MODELS, ClaimEvidence, Load, LoadFill, LoadRejection, Study, StudyNotice
 
 CHANGED_BY = "changed_by_load"
 
@@ -46,6 +46,7 @@ class UnloadReport:
     links_removed: int
     fields_restored: int
     rejections_removed: int
+    notices_removed: int = 0
     moved: list[str] = field(default_factory=list)  # claims whose verdict or certainty the rebuild moved
 
 
@@ -130,13 +131,16 @@ def unload(load_id: str, data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None
         studies = [{**s, **restore.get(s["id"], {})} for s in tables[Study.__tablename__].records() if s["added_by_load"] != load_id]
         links = [l for l in tables[ClaimEvidence.__tablename__].records() if l["added_by_load"] != load_id]
         rejections = [r for r in tables[LoadRejection.__tablename__].records() if r["load_id"] != load_id]
+        notices = [n for n in tables[StudyNotice.__tablename__].records() if n["load_id"] != load_id]
         row["undone_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         report = UnloadReport(load_id, row["file_name"], len(tables[Study.__tablename__]) - len(studies),
                               len(tables[ClaimEvidence.__tablename__]) - len(links),
-                              sum(len(fields) - 1 for fields in restore.values()), len(tables[LoadRejection.__tablename__]) - len(rejections))
+                              sum(len(fields) - 1 for fields in restore.values()), len(tables[LoadRejection.__tablename__]) - len(rejections),
+                              len(tables[StudyNotice.__tablename__]) - len(notices))
         planned = {Study: sorted_rows(Study, studies), ClaimEvidence: sorted_rows(ClaimEvidence, links),
                    LoadRejection: sorted_rows(LoadRejection, rejections), Load: sorted_rows(Load, loads),
-                   LoadFill: sorted_rows(LoadFill, [f for f in fills if f["load_id"] != load_id])}
+                   LoadFill: sorted_rows(LoadFill, [f for f in fills if f["load_id"] != load_id]),
+                   StudyNotice: sorted_rows(StudyNotice, notices)}
         del tables
         commit_planned(data_dir, planned)
         if db_path is not None:

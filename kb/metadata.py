@@ -37,7 +37,7 @@ TABLE_OPTIONS: dict[str, dict] = {
                       "sortable_columns": ["claim_id", "kind", "topic", "verdict", "certainty", "n_studies", "n_participants", "best_evidence_level"]},
     "claims": {"label_column": "statement", "facets": ["kind", "topic"],
                "sortable_columns": ["id", "kind", "topic", "quote_start"], "fts_table": "claims_fts", "fts_pk": "rowid"},
-    "studies": {"label_column": "title", "facets": ["design"],
+    "studies": {"label_column": "title", "facets": ["design", "notice"],
                 "sortable_columns": ["id", "year", "design", "evidence_level", "n_participants", "risk_of_bias", "verification"],
                 "fts_table": "studies_fts", "fts_pk": "rowid"},
     "claim_evidence": {"facets": ["stance", "directness"], "sortable_columns": ["claim_id", "study_id", "stance", "rating"]},
@@ -48,6 +48,8 @@ TABLE_OPTIONS: dict[str, dict] = {
     "loads": {"label_column": "file_name", "facets": ["format"], "sortable_columns": ["id", "started_at", "n_read", "n_added", "n_merged", "n_rejected"]},
     "load_rejections": {"facets": ["load_id", "field"]},
     "load_fills": {"facets": ["load_id", "field"]},
+    "search_log": {"facets": ["database", "searched_by"], "sortable_columns": ["claim_id", "searched_on", "n_found", "n_included"]},
+    "study_notices": {"facets": ["nature", "load_id"], "sortable_columns": ["study_id", "notice_date", "nature"]},
     "verdict_rules": {"label_column": "condition"},
     "verdict_changes": {"facets": ["build", "new_verdict"], "sortable_columns": ["build", "claim_id"]},
     "verdict_history": {"facets": ["build", "verdict", "certainty"]},
@@ -162,7 +164,7 @@ QUERIES: dict[str, dict] = {
     },
     "load_changes": {
         "title": "What one load added or changed",
-        "description": "Studies and links a load added, and studies it filled in (changed), with the load's file and time. Parameter: load_id (see the loads table).",
+        "description": "Studies and links a load added, studies it filled in (changed), and notices it recorded, with the load's file and time. Parameter: load_id (see the loads table).",
         "sql": """SELECT 'study added' AS change, s.id AS study_id, NULL AS claim_id, s.title, l.file_name, l.started_at
     FROM studies s JOIN loads l ON l.id = s.added_by_load WHERE s.added_by_load = :load_id
     UNION ALL
@@ -170,16 +172,40 @@ QUERIES: dict[str, dict] = {
     FROM studies s JOIN loads l ON l.id = s.changed_by_load WHERE s.changed_by_load = :load_id AND s.added_by_load IS NOT s.changed_by_load
     UNION ALL
     SELECT 'link added', ce.study_id, ce.claim_id, ce.note, l.file_name, l.started_at
-    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id""",
+    FROM claim_evidence ce JOIN loads l ON l.id = ce.added_by_load WHERE ce.added_by_load = :load_id
+    UNION ALL
+    SELECT 'notice recorded: ' || n.nature, n.study_id, NULL, n.notice_date || ': ' || n.reason, l.file_name, l.started_at
+    FROM study_notices n JOIN loads l ON l.id = n.load_id WHERE n.load_id = :load_id""",
     },
     "what_changed": {
         "title": "What changed in the latest build",
-        "description": "Claims whose verdict or certainty moved since the build before, from what to what, and why: the links added, removed or changed, the studies whose design, risk of bias or size changed, the overrides (`kb diff` prints the same). The full record is in verdict_changes and verdict_history.",
+        "description": "Claims whose verdict or certainty moved since the build before, from what to what, and why: the links added, removed or changed, the studies whose design, risk of bias, size or notice (retraction, expression of concern, correction) changed, the overrides (`kb diff` prints the same). The full record is in verdict_changes and verdict_history.",
         "sql": """SELECT vc.claim_id, vc.old_verdict, vc.new_verdict, vc.old_certainty, vc.new_certainty, vc.reason,
            vc.previous_build, b.build, b.built_at, b.data_sha256
     FROM build_history b JOIN verdict_changes vc ON vc.build = b.build
     WHERE b.build = (SELECT max(build) FROM build_history)
     ORDER BY vc.claim_id""",
+    },
+    "retraction_notices": {
+        "title": "Retracted, corrected and questioned studies, and the claims they bear on",
+        "description": "Every study with a notice standing on it (a retraction, an expression of concern or a correction not withdrawn by a reinstatement; see study_notices), each claim it is linked to, whether the link still counts (a retracted study never does), the claim's verdict and certainty, and how they moved in the latest build where they did.",
+        "sql": """SELECT s.id AS study_id, s.title, s.notice, s.notice_text, ce.claim_id, ce.stance, ce.counted, ce.not_counted_reason,
+           cs.verdict, cs.certainty, vc.old_verdict, vc.old_certainty, vc.reason AS why_it_moved
+    FROM studies s
+    LEFT JOIN claim_evidence ce ON ce.study_id = s.id
+    LEFT JOIN claim_summary cs ON cs.claim_id = ce.claim_id
+    LEFT JOIN verdict_changes vc ON vc.claim_id = ce.claim_id AND vc.build = (SELECT max(build) FROM build_history)
+    WHERE s.notice IS NOT NULL
+    ORDER BY s.notice, s.id, ce.claim_id""",
+    },
+    "claims_not_recently_searched": {
+        "title": "Claims not searched in the last 12 months",
+        "description": "Claims with no literature search recorded (search_log), or whose latest search is more than 12 months old, oldest first: the searches to run next.",
+        "sql": """SELECT c.id AS claim_id, c.statement, cs.verdict, max(sl.searched_on) AS last_searched_on, count(sl.database) AS n_searches
+    FROM claims c JOIN claim_summary cs ON cs.claim_id = c.id LEFT JOIN search_log sl ON sl.claim_id = c.id
+    GROUP BY c.id
+    HAVING last_searched_on IS NULL OR last_searched_on < date('now', '-12 months')
+    ORDER BY last_searched_on IS NOT NULL, last_searched_on, c.id""",
     },
     "curator_overrides": {
         "title": "Curator overrides",

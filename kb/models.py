@@ -106,7 +106,7 @@ class Study(SQLModel, table=True):
 
     __tablename__ = "studies"
     __data_file__: ClassVar[str] = "studies.csv"
-    __computed__: ClassVar[tuple[str, ...]] = ("evidence_level", "darker_skin_included", "identity_confirmed", "identity_gaps")
+    __computed__: ClassVar[tuple[str, ...]] = ("evidence_level", "darker_skin_included", "identity_confirmed", "identity_gaps", "notice", "notice_text")
 
     id: str = Field(primary_key=True, description="Stable slug of the study (the bibliography key where it came from there).")
     title: str = Field(default="", description="Title as verified; empty where it could not be confirmed.")
@@ -141,6 +141,8 @@ class Study(SQLModel, table=True):
     darker_skin_included: Optional[int] = Field(default=None, description="1 when Fitzpatrick IV-VI are included, 0 when not, empty when unknown (filled by the build).")
     identity_confirmed: int = Field(default=0, description="1 when the title and at least one identifier (DOI, PMID, PMCID, trial registry id or the issuing agency's own page) are confirmed; only such studies count towards verdicts (filled by the build).")
     identity_gaps: str = Field(default="", description="Fields of the record nobody could confirm (filled by the build from the verification record).")
+    notice: Optional[str] = Field(default=None, foreign_key=_lookup(vocab.NOTICE_NATURES), index=True, description="The notice that stands on the study (see study_notices): its latest retraction, expression of concern or correction not withdrawn by a later reinstatement; empty when none (filled by the build).")
+    notice_text: str = Field(default="", description="That notice in words, as pages show it: 'retracted (2024-01-15): reason' (filled by the build).")
 
 
 class StudyVerification(SQLModel, table=True):
@@ -179,7 +181,7 @@ class ClaimEvidence(SQLModel, table=True):
     reviewed_on: str = Field(default="", description="When (YYYY-MM-DD).")
     added_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that added this link (empty for links curated by hand).")
     changed_by_load: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that last changed this link.")
-    counted: int = Field(default=0, description="1 when the link feeds certainty and verdict: accepted, to a study whose identity is confirmed (filled by the build).")
+    counted: int = Field(default=0, description="1 when the link feeds certainty and verdict: accepted, to a study whose identity is confirmed and that is not retracted (filled by the build).")
     not_counted_reason: str = Field(default="", description="Why the link does not count yet (filled by the build).")
 
 
@@ -268,9 +270,42 @@ class Load(SQLModel, table=True):
     n_unchanged: int = Field(description="Records that matched an existing study and changed nothing.")
     n_rejected: int = Field(description="Records rejected as invalid (loaded with --skip-invalid).")
     n_links_added: int = Field(description="Claim links added.")
+    n_notices_added: int = Field(description="Notices (retractions, corrections, expressions of concern, reinstatements) recorded on studies (see study_notices).")
     command: str = Field(default="", description="The command line that ran the load (empty when called from Python).")
     kb_version: str = Field(description="Version of the kb package that ran it.")
     undone_at: str = Field(default="", description="UTC time `kb unload` reverted everything the load added and filled in (ISO 8601); empty while the load stands.")
+
+
+class SearchLog(SQLModel, table=True):
+    """Each literature search a curator ran for a claim (PRISMA-style): so that "nothing found" is told apart from "not looked"."""
+
+    __tablename__ = "search_log"
+    __data_file__: ClassVar[str] = "search_log.csv"
+
+    claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim searched for.")
+    searched_on: str = Field(primary_key=True, description="Date the search was run (YYYY-MM-DD).")
+    database: str = Field(primary_key=True, description="Where it was run (PubMed, Embase, Cochrane Library, Google Scholar...).")
+    query: str = Field(description="The query string exactly as run.")
+    n_found: int = Field(description="Records the search identified.")
+    n_screened: int = Field(description="Records screened (after duplicates were removed); at most n_found.")
+    n_included: int = Field(description="Records included as evidence for the claim; at most n_screened.")
+    searched_by: str = Field(description="Who ran the search.")
+
+
+class StudyNotice(SQLModel, table=True):
+    """Retractions, corrections, expressions of concern and reinstatements published about studies (from Retraction Watch)."""
+
+    __tablename__ = "study_notices"
+    __data_file__: ClassVar[str] = "study_notices.csv"
+
+    study_id: str = Field(primary_key=True, foreign_key="studies.id", description="The study the notice is about.")
+    source: str = Field(primary_key=True, description="Where the notice was recorded: 'retraction-watch:' and the Retraction Watch record id.")
+    nature: str = Field(foreign_key=_lookup(vocab.NOTICE_NATURES), description="What the notice says (see notice_natures).")
+    notice_date: str = Field(index=True, description="Date the notice was published (YYYY-MM-DD).")
+    reason: str = Field(default="", description="The reasons given, as Retraction Watch records them ('; '-separated).")
+    notice_doi: str = Field(default="", description="DOI of the notice itself, where it has one.")
+    notice_pmid: str = Field(default="", description="PubMed id of the notice itself, where it has one.")
+    load_id: Optional[str] = Field(default=None, foreign_key="loads.id", description="The load that recorded the notice (empty when a curator entered it).")
 
 
 class LoadRejection(SQLModel, table=True):
@@ -385,6 +420,7 @@ class BuildInfo(SQLModel, table=True):
 DATA_MODELS: tuple[type[SQLModel], ...] = (
     Load, LoadRejection, Article, Claim, Study, StudyVerification, ClaimEvidence, StudyInclusion, StudyBiasDomain,
     Outcome, OutcomeClaim, LoadFill, ClaimTerm, OverstatementFlag, ArticleReview, ArticleOmission, ArticleOverstatement,
+    StudyNotice, SearchLog,
 )
 
 

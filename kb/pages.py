@@ -117,7 +117,7 @@ async def claim_page(db, claim_id: str) -> dict | None:
     links = await rows(db, """
         SELECT ce.*, s.id, s.title, s.authors, s.first_author, s.year, s.journal, s.design, s.evidence_level,
                s.n_participants, s.population, s.doi, s.pmid, s.pmcid, s.url, s.risk_of_bias, s.verification,
-               s.identity_gaps, s.industry_funded
+               s.identity_gaps, s.industry_funded, s.notice, s.notice_text
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
@@ -135,6 +135,8 @@ async def claim_page(db, claim_id: str) -> dict | None:
             groups.append({"stance": term(vocab.STANCES, stance.value), "links": members})
     findings = await rows(db, "SELECT * FROM claim_findings WHERE claim_id = :id ORDER BY row", {"id": claim_id})
     changed = await rows(db, "SELECT * FROM claim_robustness WHERE claim_id = :id AND changed = 1", {"id": claim_id})
+    notices = [dict(link, notice_term=term(vocab.NOTICE_NATURES, link["notice"])) for link in described if link["notice"]]
+    searches = await rows(db, "SELECT * FROM search_log WHERE claim_id = :id ORDER BY searched_on DESC, database", {"id": claim_id})
     return {
         "claim": claim,
         "summary": summary,
@@ -155,7 +157,35 @@ async def claim_page(db, claim_id: str) -> dict | None:
                           kind_label=vocab.OUTCOME_KINDS.term(f["outcome_kind"]).label,
                           certainty_term=term(vocab.CERTAINTY_LEVELS, f["certainty"])) for f in findings],
         "robustness_changes": [dict(r, scenario_label=vocab.ROBUSTNESS_SCENARIOS.term(r["scenario"]).label) for r in changed],
+        "notices": notices,
+        "last_review": last_review(links),
+        "searches": searches,
+        "search_flow": search_flow(searches),
     }
+
+
+def search_flow(searches: list[dict]) -> dict | None:
+    """The PRISMA-style flow of a claim's searches: records identified, screened and included (summed over every
+    search), and how many were set aside at each step; None when no search is recorded."""
+    if not searches:
+        return None
+    found, screened, included = (sum(s[name] for s in searches) for name in ("n_found", "n_screened", "n_included"))
+    return {"identified": found, "screened": screened, "included": included, "not_screened": found - screened,
+            "excluded": screened - included, "n_searches": len(searches)}
+
+
+def last_review(links: list[dict]) -> dict | None:
+    """Who last reviewed a claim's evidence, and when: the latest review date of its links and everyone who reviewed on it.
+
+    Fact-check sites name the reviewer and the date; here the claim's reviews are its links' (claim_evidence.reviewed_by,
+    reviewed_on).  None when no link has been reviewed.
+    """
+    dated = [link for link in links if link.get("reviewed_on")]
+    if not dated:
+        return None
+    latest = max(link["reviewed_on"] for link in dated)
+    reviewers = sorted({link["reviewed_by"] for link in dated if link["reviewed_on"] == latest and link["reviewed_by"]})
+    return {"on": latest, "by": ", ".join(reviewers) or "a reviewer not named", "n_links": sum(link["reviewed_on"] == latest for link in dated)}
 
 
 async def study_page(db, study_id: str) -> dict | None:
@@ -165,8 +195,10 @@ async def study_page(db, study_id: str) -> dict | None:
         return None
     study = found[0]
     verification = await rows(db, "SELECT * FROM study_verifications WHERE study_id = :id", {"id": study_id})
+    notices = await rows(db, "SELECT * FROM study_notices WHERE study_id = :id ORDER BY notice_date, source", {"id": study_id})
     links = await rows(db, """
-        SELECT ce.claim_id, ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, c.statement, cs.verdict
+        SELECT ce.claim_id, ce.stance, ce.directness, ce.indirectness_reason, ce.rating, ce.note, ce.counted, ce.not_counted_reason,
+               c.statement, cs.verdict
         FROM claim_evidence ce JOIN claims c ON c.id = ce.claim_id JOIN claim_summary cs ON cs.claim_id = c.id
         WHERE ce.study_id = :id ORDER BY ce.claim_id""", {"id": study_id})
     return {
@@ -178,6 +210,9 @@ async def study_page(db, study_id: str) -> dict | None:
         "design": term(vocab.STUDY_DESIGNS, study["design"]),
         "risk_of_bias": term(vocab.RISK_OF_BIAS, study["risk_of_bias"]),
         "external": external_links(study),
+        "notice": term(vocab.NOTICE_NATURES, study["notice"]) if study["notice"] else None,
+        "notices": [dict(n, nature_term=term(vocab.NOTICE_NATURES, n["nature"]), external=external_links(
+            {"doi": n["notice_doi"], "pmid": n["notice_pmid"]})) for n in notices],
         "links": [dict(link, stance_label=vocab.STANCES.term(link["stance"]).label,
                        directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
                        verdict_label=vocab.VERDICTS.term(link["verdict"]).label) for link in links],

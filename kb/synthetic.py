@@ -71,7 +71,7 @@ def generate(data_dir: Path, n_studies: int, n_claims: int, n_links: int, seed: 
     atomic_write_text(data_dir / Load.__data_file__, to_csv_text(Load, [dict(
         id=LOAD_ID, file_name="synthetic", file_sha256="0" * 64, format="csv", started_at="2026-01-01T00:00:00+00:00",
         finished_at="2026-01-01T00:00:00+00:00", n_read=n_studies, n_added=n_studies, n_merged=0, n_unchanged=0,
-        n_rejected=0, n_links_added=n_links, command="kb.synthetic.generate", kb_version="synthetic")]))
+        n_rejected=0, n_links_added=n_links, n_notices_added=0, command="kb.synthetic.generate", kb_version="synthetic")]))
     for model in DATA_MODELS:  # the tables the generator leaves empty
         if model not in (Article, Load, Claim, Study, ClaimEvidence):
             atomic_write_text(data_dir / model.__data_file__, to_csv_text(model, []))

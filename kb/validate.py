@@ -16,6 +16,7 @@ import operator
 import re
 import urllib.parse
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Float, Integer
@@ -131,6 +132,8 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliograph
     problems += check_urls(tables, data_dir)
     problems += check_article_reviews(tables["article_reviews"], data_dir)
     problems += check_omission_sources(tables["article_omissions"], tables["studies"], data_dir)
+    problems += check_dates(tables, data_dir)
+    problems += check_search_counts(tables["search_log"], data_dir)
     return sorted(set(problems))
 
 
@@ -475,6 +478,41 @@ def check_reviews(links: Table, data_dir: Path) -> list[Problem]:
                 problems.append(_problem(links, data_dir, index, "reviewed_on", f"a {row['review_status']} link needs the review date as YYYY-MM-DD"))
         elif row["reviewed_on"] and not DATE.match(row["reviewed_on"]):
             problems.append(_problem(links, data_dir, index, "reviewed_on", "give the date as YYYY-MM-DD"))
+    return problems
+
+
+DATE_COLUMNS = {"search_log": "searched_on", "study_notices": "notice_date"}
+"""Date columns (YYYY-MM-DD) of the tables that hold one."""
+
+
+def check_dates(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
+    """Every date of a search or a notice is a real YYYY-MM-DD date."""
+    problems = []
+    for name, column in DATE_COLUMNS.items():
+        for index, value in enumerate(tables[name].column(column)):
+            if value and not _is_date(value):
+                problems.append(_problem(tables[name], data_dir, index, column, f"{value!r} is not a date as YYYY-MM-DD"))
+    return problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(DATE.match(text)) and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+def check_search_counts(searches: Table, data_dir: Path) -> list[Problem]:
+    """A search's flow narrows: records included <= screened <= found."""
+    problems = []
+    for index, row in enumerate(searches.records()):
+        if not all(row[c].isdigit() for c in ("n_found", "n_screened", "n_included")):
+            continue  # reported as not whole numbers by check_rows
+        found, screened, included = int(row["n_found"]), int(row["n_screened"]), int(row["n_included"])
+        if screened > found:
+            problems.append(_problem(searches, data_dir, index, "n_screened", f"{screened} records screened, more than the {found} found"))
+        if included > screened:
+            problems.append(_problem(searches, data_dir, index, "n_included", f"{included} records included, more than the {screened} screened"))
     return problems
 
 

@@ -161,6 +161,13 @@ class Scenario(StrEnum):
     DROP_HIGH_RISK = "drop_high_risk_of_bias"
 
 
+class NoticeNature(StrEnum):
+    RETRACTION = "retraction"
+    CORRECTION = "correction"
+    EXPRESSION_OF_CONCERN = "expression_of_concern"
+    REINSTATEMENT = "reinstatement"
+
+
 class Domain(StrEnum):
     START = "starting_point"
     RISK_OF_BIAS = "risk_of_bias"
@@ -426,6 +433,17 @@ ROBUSTNESS_SCENARIOS = Vocabulary(
     ),
 )
 
+NOTICE_NATURES = Vocabulary(
+    "notice_natures",
+    "What a published notice about a study says (Retraction Watch's RetractionNature): a retracted study stops counting.",
+    (
+        Term(NoticeNature.RETRACTION, "Retraction", "The paper was retracted: its links stop counting towards any verdict, with the date and reason shown."),
+        Term(NoticeNature.CORRECTION, "Correction", "A correction was published: the study still counts; the notice is shown beside it."),
+        Term(NoticeNature.EXPRESSION_OF_CONCERN, "Expression of concern", "The journal raised a concern about the paper: it still counts, but it is flagged and its risk-of-bias reason says so."),
+        Term(NoticeNature.REINSTATEMENT, "Reinstatement", "An earlier retraction or concern was withdrawn: notices dated before it no longer apply."),
+    ),
+)
+
 SEARCH_SYNONYMS = Vocabulary(
     "search_synonyms",
     "Words the field uses for the same thing. Site search (`/-/search`) expands a query that names one of them to all "
@@ -473,7 +491,7 @@ ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS,
     REVIEW_STATUSES, COMPARATOR_KINDS, OUTCOME_KINDS, EFFECT_DIRECTIONS, RISK_OF_BIAS_TOOLS, BIAS_DOMAINS,
-    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS, ARTICLE_RATINGS, OMISSION_KINDS,
+    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS, ARTICLE_RATINGS, OMISSION_KINDS, NOTICE_NATURES,
 )
 
 

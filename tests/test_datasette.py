@@ -66,10 +66,10 @@ async def test_one_claim_row(datasette):
     assert html.status_code == 200
 
 
-@pytest.mark.parametrize("query", [q for q in QUERIES if q not in ("curator_overrides", "load_changes", "what_changed")])
+@pytest.mark.parametrize("query", [q for q in QUERIES if q not in ("curator_overrides", "load_changes", "what_changed", "retraction_notices")])
 async def test_each_canned_query_returns_rows(datasette, query):
-    """(curator_overrides, load_changes and what_changed need an override, a load or a second build: tested in
-    test_datasette, test_load and test_history.)"""
+    """(curator_overrides, load_changes, what_changed and retraction_notices need an override, a load, a second build or
+    a notice: tested in test_datasette, test_load, test_history and test_notices.)"""
     params = {"claim_id": "acne-scar-reduction"} if ":claim_id" in QUERIES[query]["sql"] else {}
     response = await datasette.client.get(f"/kb/{query}.json", params={"_shape": "array", **params})
     assert response.status_code == 200, response.text

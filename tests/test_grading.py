@@ -377,12 +377,11 @@ def test_the_article_claims_come_out_as_a_methodologist_would_expect(built_db):
 @pytest.fixture(scope="module")
 def typed_data():
     """The repository's data as the build types and derives it, ready to grade again and again."""
-    from kb.build import GRADED_TABLES, add_link_statuses, add_study_derivations, table_columns
+    from kb.build import GRADED_TABLES, add_derivations, table_columns
 
     tables = read_all(DATA)
     columns = {name: table_columns(tables[name]) for name in GRADED_TABLES}
-    add_study_derivations(columns["studies"], columns["study_verifications"])
-    add_link_statuses(columns["claim_evidence"], columns["studies"])
+    add_derivations(columns)
     return columns
 
 

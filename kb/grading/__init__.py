@@ -17,6 +17,10 @@ The package follows the flow of a judgement, one module per step:
   identifier as missing).  A source missing only its author list, year or page numbers still counts, and the
   gap is shown.  Links that ``kb load`` adds are *proposed*; nothing a load adds changes a verdict until a
   reviewer accepts it.  Links that do not count appear on the claim page under "not yet counted", with why.
+* **Retractions and notices** (``study_notices``, loaded from the Retraction Watch data file): a link to a
+  **retracted** study never counts ("retracted (date): reason"), so a retraction moves verdicts through the rules
+  above.  A study under an **expression of concern** still counts, but it is flagged and its risk-of-bias reason
+  says so; a **correction** is shown beside the study.  A **reinstatement** withdraws the notices dated before it.
 * **Risk of bias**: randomised trials are judged with the RoB 2 domains and non-randomised comparative studies
   with ROBINS-I-style domains (``study_bias_domains``); an overall judgement may not be better than its worst
   domain.  Uncontrolled designs (case series, before-after studies, case reports) are at high risk by
@@ -52,7 +56,9 @@ The package follows the flow of a judgement, one module per step:
   no interval: down one below 100 distinct participants or with a single primary study, two below 30;
 * publication bias: not assessed (too few studies per claim), recorded so the gap is visible.
 
-A claim with no counted evidence, and an established background fact, shows **no certainty level**.
+A claim with no counted evidence, and an established background fact, shows **no certainty level**. A claim with nothing counted
+says why: sources waiting for review, or, from the search log (``search_log``), "searched on DATE, nothing relevant
+found", or "not yet searched" when no search is recorded for it.
 
 ## Verdicts
 

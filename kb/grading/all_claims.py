@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from kb.grading import robustness
 from kb.grading.certainty import Interval
-from kb.grading.evidence import Evidence, identity, link_status
+from kb.grading.evidence import Evidence, identity, link_status, standing_notice
 from kb.grading.findings import StudyFacts, summary_of_findings
-from kb.grading.grade import Cite, cite_ids, grade_claim, rationale, why
+from kb.grading.grade import Cite, LastSearch, cite_ids, grade_claim, rationale, why
 from kb.grading.pooling import null_value
-from kb.vocab import Domain
+from kb.vocab import Domain, NoticeNature
 
 
 @dataclass
@@ -43,12 +43,42 @@ def study_identities(studies: dict[str, list], verifications: dict[str, list]) -
     return confirmed, gaps
 
 
+def study_notices(studies: dict[str, list], notices: dict[str, list]) -> tuple[list[str | None], list[str]]:
+    """Columns ``notice`` and ``notice_text`` for typed study columns: the notice that stands on each study."""
+    by_study: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for study_id, nature, date, reason in zip(notices.get("study_id", []), notices.get("nature", []),
+                                              notices.get("notice_date", []), notices.get("reason", [])):
+        by_study[study_id].append((nature, date, reason or ""))
+    standing = {study_id: standing_notice(found) for study_id, found in by_study.items()}
+    natures, texts = [], []
+    for study_id in studies["id"]:
+        nature, text = standing.get(study_id) or (None, "")
+        natures.append(nature)
+        texts.append(text)
+    return natures, texts
+
+
+def last_searches(searches: dict[str, list]) -> dict[str, LastSearch]:
+    """Each searched claim's latest search, from typed search_log columns (the databases searched that day together)."""
+    days: dict[str, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for claim_id, day, database, included in zip(searches.get("claim_id", []), searches.get("searched_on", []),
+                                                 searches.get("database", []), searches.get("n_included", [])):
+        days[claim_id][day].append((database, included or 0))
+    latest = {}
+    for claim_id, by_day in days.items():
+        day = max(by_day)
+        latest[claim_id] = LastSearch(day, ", ".join(sorted(d for d, _ in by_day[day])), sum(n for _, n in by_day[day]))
+    return latest
+
+
 def link_statuses(links: dict[str, list], studies: dict[str, list]) -> tuple[list[int], list[str]]:
-    """Columns ``counted`` and ``not_counted_reason`` for typed link columns (studies carry identity_confirmed)."""
+    """Columns ``counted`` and ``not_counted_reason`` for typed link columns (studies carry identity_confirmed and notice)."""
     confirmed = dict(zip(studies["id"], studies["identity_confirmed"]))
+    retracted = {study_id: text for study_id, nature, text in zip(studies["id"], studies["notice"], studies["notice_text"])
+                 if nature == NoticeNature.RETRACTION}
     counted, reasons = [], []
     for status, study_id in zip(links["review_status"], links["study_id"]):
-        ok, reason = link_status(status, bool(confirmed[study_id]))
+        ok, reason = link_status(status, bool(confirmed[study_id]), retracted.get(study_id, ""))
         counted.append(int(ok))
         reasons.append(reason)
     return counted, reasons
@@ -61,8 +91,10 @@ def study_label(first_author: str, year: int | None, study_id: str) -> str:
 
 
 def grade_all(claims: list[dict], links: dict[str, list], studies: dict[str, list], inclusions: list[tuple[str, str]],
-              outcomes: list[dict] = (), outcome_claims: list[tuple[str, str]] = (), cite: Cite = cite_ids) -> Graded:
-    """Every claim graded from its counted links; see :mod:`kb.grading` for the rules."""
+              outcomes: list[dict] = (), outcome_claims: list[tuple[str, str]] = (), cite: Cite = cite_ids,
+              searches: dict[str, LastSearch] | None = None) -> Graded:
+    """Every claim graded from its counted links; see :mod:`kb.grading` for the rules.  ``searches``: each claim's latest search."""
+    searches = searches or {}
     facts = {sid: (design, bias, n, year, verification, funded) for sid, design, bias, n, year, verification, funded in zip(
         studies["id"], studies["design"], studies["risk_of_bias"], studies["n_participants"], studies["year"],
         studies["verification"], studies["industry_funded"])}
@@ -89,7 +121,8 @@ def grade_all(claims: list[dict], links: dict[str, list], studies: dict[str, lis
     included = set(inclusions)
     graded = Graded()
     for claim in claims:
-        graded_claim(claim, evidence[claim["id"]], claim_outcomes[claim["id"]], waiting[claim["id"]], included, study_facts, cite, graded)
+        graded_claim(claim, evidence[claim["id"]], claim_outcomes[claim["id"]], waiting[claim["id"]], included, study_facts, cite, graded,
+                     searches.get(claim["id"]))
     return graded
 
 
@@ -100,7 +133,7 @@ def intervals_of(outcomes: list[dict]) -> list[Interval]:
 
 
 def graded_claim(claim: dict, evidence: list[Evidence], outcomes: list[dict], n_waiting: int, included: set,
-                 study_facts: dict[str, StudyFacts], cite: Cite, graded: Graded) -> None:
+                 study_facts: dict[str, StudyFacts], cite: Cite, graded: Graded, search: LastSearch | None = None) -> None:
     """Grade one claim and append its rows to ``graded``."""
     claim_id, kind = claim["id"], claim["kind"]
     natural = bool(claim.get("improves_without_treatment"))
@@ -127,7 +160,7 @@ def graded_claim(claim: dict, evidence: list[Evidence], outcomes: list[dict], n_
         n_mixed=grade.counts["mixed"], n_refutes=grade.counts["refutes"],
         n_studies=grade.n_studies, n_independent=grade.n_independent, n_not_counted=n_waiting,
         n_participants=grade.participants, best_evidence_level=grade.best_evidence_level,
-        key_sources=", ".join(grade.key_sources), why=why(grade, evidence, natural, n_waiting, kind), rationale=text,
+        key_sources=", ".join(grade.key_sources), why=why(grade, evidence, natural, n_waiting, kind, search), rationale=text,
         robust=int(robust), robustness=robust_text,
     ))
     if grade.certainty is not None:

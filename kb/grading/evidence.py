@@ -3,6 +3,7 @@
 A link *counts* (feeds certainty and verdict) only when a reviewer accepted it and its study's identity is
 confirmed: a confirmed title plus at least one confirmed identifier (DOI, PMID, PMCID, a trial-registry id, or the
 issuing body's own page, which the verification record shows by not listing the identifier as missing).
+A link to a retracted study never counts (see :func:`standing_notice`).
 Everything else is shown on the claim page under "not yet counted", with the reason.
 
 Reviews and the primary studies they include are not independent: their participants and their weight must count
@@ -16,7 +17,7 @@ import re
 from typing import Iterable, NamedTuple
 
 from kb import vocab
-from kb.vocab import ReviewStatus, Stance
+from kb.vocab import NoticeNature, ReviewStatus, Stance
 
 CLINICAL_RATING = 3
 """Links rated at least this carry clinical weight."""
@@ -92,10 +93,37 @@ def identity(title: str, identifiers: Iterable[str], record: dict | None) -> tup
     return confirmed, ", ".join(missing)
 
 
-def link_status(review_status: str, identity_confirmed: bool) -> tuple[bool, str]:
-    """Whether a link counts, and if not, why (shown under 'not yet counted')."""
+NOTICE_WORDS = {NoticeNature.RETRACTION: "retracted", NoticeNature.EXPRESSION_OF_CONCERN: "expression of concern",
+                NoticeNature.CORRECTION: "corrected"}
+NOTICE_SEVERITY = (NoticeNature.RETRACTION, NoticeNature.EXPRESSION_OF_CONCERN, NoticeNature.CORRECTION)
+"""The notices that can stand on a study, most serious first."""
+
+
+def standing_notice(notices: Iterable[tuple[str, str, str]]) -> tuple[str, str] | None:
+    """The notice that stands on a study, as (nature, text), from its notices (nature, date YYYY-MM-DD, reason); None when none.
+
+    A reinstatement withdraws every notice dated before it (or on the same day); of the notices left, the most
+    serious stands (a retraction before an expression of concern before a correction), the latest of a kind.
+    """
+    notices = sorted(notices, key=lambda n: n[1])
+    reinstated = max((date for nature, date, _ in notices if nature == NoticeNature.REINSTATEMENT), default="")
+    standing = [n for n in notices if n[0] != NoticeNature.REINSTATEMENT and n[1] > reinstated]
+    if not standing:
+        return None
+    nature, date, reason = max(standing, key=lambda n: (-NOTICE_SEVERITY.index(n[0]), n[1]))
+    return nature, f"{NOTICE_WORDS[nature]} ({date})" + (f": {reason}" if reason else "")
+
+
+def link_status(review_status: str, identity_confirmed: bool, retraction: str = "") -> tuple[bool, str]:
+    """Whether a link counts, and if not, why (shown under 'not yet counted').
+
+    ``retraction`` is the standing retraction notice of the link's study in words ('retracted (2024-01-15): reason'):
+    a retracted study never counts, whatever its review.
+    """
     if review_status == ReviewStatus.REJECTED:
         return False, "rejected by a reviewer"
+    if retraction:
+        return False, retraction
     if review_status != ReviewStatus.ACCEPTED:
         return False, "proposed: not yet reviewed"
     if not identity_confirmed:

@@ -123,9 +123,29 @@ def rationale(grade: Grade, evidence: list[Evidence], no_evidence_reason: str = 
     return " ".join(sentences)
 
 
+@dataclass(frozen=True)
+class LastSearch:
+    """A claim's latest literature search (search_log): its date, where it was run, and what it included that day."""
+
+    searched_on: str
+    databases: str
+    n_included: int
+
+
+def no_evidence_why(label: str, n_waiting: int, search: LastSearch | None) -> str:
+    """Why nothing counts: sources waiting for review, or a search that found nothing, or no search recorded."""
+    if n_waiting:
+        return f"{label}: {n_waiting} linked source{'s await' if n_waiting > 1 else ' awaits'} review or confirmation of {'their' if n_waiting > 1 else 'its'} identity, and nothing counts yet."
+    if search is None:
+        return f"{label}: not yet searched (no literature search is recorded for this claim)."
+    if not search.n_included:
+        return f"{label}: searched on {search.searched_on} ({search.databases}), nothing relevant found."
+    return f"{label}: searched on {search.searched_on} ({search.databases}); {search.n_included} record(s) included but not yet linked to the claim."
+
+
 def why(grade: Grade, evidence: list[Evidence], improves_without_treatment: bool = False, n_waiting: int = 0,
-        kind: str = "") -> str:
-    """One plain-language sentence: why the verdict is what it is."""
+        kind: str = "", search: LastSearch | None = None) -> str:
+    """One plain-language sentence: why the verdict is what it is (``search``: the claim's latest search, if any)."""
     label = vocab.VERDICTS.term(grade.verdict).label
     threshold = MIN_RATING_TO_SUPPORT[ClaimKind(kind)] if kind else CLINICAL_RATING
     supporting = [e for e in evidence if e.stance == Stance.SUPPORTS and e.rating >= threshold]
@@ -134,9 +154,7 @@ def why(grade: Grade, evidence: list[Evidence], improves_without_treatment: bool
     comparator = [e for e in indirect if e.directness == Directness.COMPARATOR]
     match grade.verdict:
         case Verdict.NO_EVIDENCE:
-            if n_waiting:
-                return f"{label}: {n_waiting} linked source{'s await' if n_waiting > 1 else ' awaits'} review or confirmation of {'their' if n_waiting > 1 else 'its'} identity, and nothing counts yet."
-            return f"{label}: no source in the knowledge base bears on this claim."
+            return no_evidence_why(label, n_waiting, search)
         case Verdict.BACKGROUND:
             return f"{label}: reference texts describe this, and no counted source disagrees."
         case Verdict.MISLEADING:

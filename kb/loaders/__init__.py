@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, outcomes_template, pubmed_xml, ris
+from kb.loaders import bibtex, crossref_json, csl_json, csv_template, medline, outcomes_template, pubmed_xml, retraction_watch, ris
 from kb.loaders.records import FileRejected
 
 FORMATS = {
@@ -24,7 +24,10 @@ FORMATS = {
     "medline": medline.parse,
     "csl-json": csl_json.parse,
     "crossref-json": crossref_json.parse,
+    "retraction-watch": retraction_watch.parse,
 }
+NOTICE_FORMATS = {"retraction-watch"}
+"""Formats whose records are notices about studies already in the knowledge base (never new studies)."""
 
 RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  - ", re.M)
 WOS_TAG = re.compile(r"^(FN|VR|PT) \S", re.M)
@@ -43,6 +46,8 @@ def detect(text: str) -> str:
         return outcomes_template.FORMAT
     if csv_template.is_template_header(head.splitlines()[0]):
         return "csv"
+    if retraction_watch.is_header(head.splitlines()[0]):
+        return "retraction-watch"
     if head.startswith("<"):
         if re.search(r"<Pubmed(Book)?Article", head):
             return "pubmed-xml"
@@ -58,7 +63,7 @@ def detect(text: str) -> str:
         return "ris"
     if BIBTEX_ENTRY.search(head):
         return "bibtex"
-    raise FileRejected("the format was not recognised (expected the curator CSV template, the outcomes template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON or Crossref JSON)")
+    raise FileRejected("the format was not recognised (expected the curator CSV template, the outcomes template, RIS, BibTeX, PubMed XML, MEDLINE, CSL-JSON, Crossref JSON or the Retraction Watch CSV)")
 
 
 def _detect_json(head: str) -> str:
