@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from kb.build import build_locked
+from kb.build import add_link_statuses, add_study_derivations, build_locked, table_columns
 from kb.datafiles import DEFAULT_DATA_DIR, data_lock, read_table, sorted_rows
-from kb.grading.all_claims import link_statuses, study_identities, study_label
+from kb.grading.all_claims import study_label
 from kb.load import commit_planned
-from kb.models import ClaimEvidence, Study, StudyVerification
+from kb.models import ClaimEvidence, Study, StudyNotice, StudyVerification
 from kb.validate import DATE
 from kb.vocab import ReviewStatus
 
@@ -70,12 +70,13 @@ class ReviewResult:
 
 def waiting(data_dir: Path = DEFAULT_DATA_DIR, claim_id: str | None = None, status: str | None = ReviewStatus.PROPOSED) -> list[WaitingLink]:
     """Links of ``claim_id`` (all claims when None) with review status ``status`` (any when None), sorted by claim and study."""
-    links = read_table(data_dir, ClaimEvidence)
-    studies = read_table(data_dir, Study)
-    verifications = read_table(data_dir, StudyVerification)
-    study_columns = {name: studies.column(name) for name in ("id", "title", "doi", "pmid", "pmcid")}
-    study_columns["identity_confirmed"], _ = study_identities(study_columns, {c: verifications.column(c) for c in verifications.columns})
-    _, reasons = link_statuses({name: links.column(name) for name in ("review_status", "study_id")}, study_columns)
+    links, studies = read_table(data_dir, ClaimEvidence), read_table(data_dir, Study)
+    columns = {"studies": table_columns(studies), "claim_evidence": table_columns(links),
+               "study_verifications": table_columns(read_table(data_dir, StudyVerification)),
+               "study_notices": table_columns(read_table(data_dir, StudyNotice))}
+    add_study_derivations(columns["studies"], columns["study_verifications"], columns["study_notices"])
+    add_link_statuses(columns["claim_evidence"], columns["studies"])  # the build's own rule for why a link does not count
+    reasons = columns["claim_evidence"]["not_counted_reason"]
     by_id = {row["id"]: row for row in studies.records()}
     found = []
     for row, reason in zip(links.records(), reasons):
