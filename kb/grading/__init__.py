@@ -29,9 +29,11 @@ The package follows the flow of a judgement, one module per step:
   such studies goes down one level.
 * **Independence**: a review and the primary studies it includes are one body of evidence.  Where a review's
   inclusion list is recorded (``study_inclusions``) it is used; where it is not, every linked primary study
-  published no later than the review is presumed to be included, and the reason says so.  Participants, source
-  counts (``n_independent``) and the weights compared by inconsistency and the verdict rules count each body once
-  (its strongest link).
+  published no later than the review is presumed to be included, and the reason says so.  Source counts
+  (``n_independent``) and the weights compared by inconsistency and the verdict rules count each body once (the
+  larger of the review's rating and its studies' summed ratings).  Participants are a lower bound: the larger of
+  the biggest linked review and the sum of the primary studies not recorded as included in a linked review
+  (reviews may share trials, so they are never added together).
 
 ## Certainty
 

@@ -188,18 +188,17 @@ def weight(evidence: Iterable[Evidence], units: dict[str, str]) -> int:
 
 
 def count_participants(evidence: list[Evidence], inclusions: set[tuple[str, str]]) -> int:
-    """Lower bound on distinct participants: each independent unit once.
+    """Lower bound on distinct participants, none counted twice.
 
-    A unit holds at least as many people as its review reports, and at least as many as its primary studies
-    together (different studies, different people): the larger of the two.
+    Different primary studies have different people, so their sum is a lower bound; so is the largest review.
+    Reviews may share trials with each other, so they are never added together, and a primary study recorded as
+    included in a linked review is left to that review.  The bound is the larger of the two.
     """
     linked = {e.study_id: e for e in evidence if e.is_human}
-    units = independent_units(list(linked.values()), inclusions)
-    total = 0
-    for unit in set(units.values()):
-        primaries = sum(linked[s].n_participants or 0 for s, u in units.items() if u == unit and not linked[s].is_review)
-        total += max(linked[unit].n_participants or 0, primaries) if linked[unit].is_review else primaries
-    return total
+    covered = {study for review, study in inclusions if review in linked}
+    largest_review = max((e.n_participants or 0 for e in linked.values() if e.is_review), default=0)
+    primaries = sum(e.n_participants or 0 for e in linked.values() if not e.is_review and e.study_id not in covered)
+    return max(largest_review, primaries)
 
 
 def ids(evidence: Iterable[Evidence]) -> str:
