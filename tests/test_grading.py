@@ -417,3 +417,15 @@ def test_a_proposed_link_or_one_to_an_unconfirmed_study_never_changes_a_verdict(
             links[column].append(new[column])
     add_link_statuses(links, studies)
     assert verdicts(columns) == before
+
+
+def test_links_are_varied_one_at_a_time_up_to_a_limit_and_the_summary_says_so(monkeypatch):
+    monkeypatch.setattr(robustness, "PER_LINK_LIMIT", 2)
+    body = [ev("weak", rating=2, design="narrative_review", n=None), ev("mid", rob="low", rating=4, n=300),
+            ev("top", rob="low", rating=5, n=300)]
+    baseline = grade_claim("benefit", body)
+    results = robustness.assess(body, baseline, lambda changed: grade_claim("benefit", changed))
+    assert {r.study_id for r in results if r.scenario == "drop_link"} == {"top", "mid"}  # the weightiest two
+    body = [ev(s, design="narrative_review", rating=2, n=None) for s in ("a", "b", "c")]
+    results = robustness.assess(body, grade_claim("benefit", body), lambda changed: grade_claim("benefit", changed))
+    assert robustness.summary(results, n_links=3)[1].endswith("(links varied one at a time: the 2 weightiest of 3)")

@@ -145,7 +145,7 @@ def graded_claim(claim: dict, evidence: list[Evidence], outcomes: list[dict], n_
 
     grade = regrade(evidence)
     checks = robustness.assess(evidence, grade, regrade)
-    robust, robust_text = robustness.summary(checks, lambda ids: cite(ids))
+    robust, robust_text = robustness.summary(checks, lambda ids: cite(ids), len(evidence))
     verdict = claim["override_verdict"] or grade.verdict
     certainty = claim["override_certainty"] or grade.certainty
     text = rationale(grade, evidence, claim["no_evidence_reason"] or "", cite)
