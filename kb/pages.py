@@ -69,13 +69,8 @@ def term(vocabulary: vocab.Vocabulary, value: str | None) -> dict:
 
 def external_links(study: dict) -> list[dict]:
     """Where a reader can check a study: DOI, PubMed, PMC, the verified record (or a loaded study's source page, such as its NCBI Bookshelf page)."""
-    links = []
-    if study.get("doi"):
-        links.append({"label": "DOI", "url": f"https://doi.org/{study['doi']}"})
-    if study.get("pmid"):
-        links.append({"label": "PubMed", "url": f"https://pubmed.ncbi.nlm.nih.gov/{study['pmid']}/"})
-    if study.get("pmcid"):
-        links.append({"label": "PMC", "url": f"https://pmc.ncbi.nlm.nih.gov/articles/{study['pmcid']}/"})
+    links = [{"label": label, "url": IDENTIFIER_URLS[column][0].format(study[column])}
+             for column, label in (("doi", "DOI"), ("pmid", "PubMed"), ("pmcid", "PMC")) if study.get(column)]
     if is_web_url(study.get("url")):
         verified = study.get("verification") in (vocab.Verification.COMPLETE, vocab.Verification.PARTIAL)
         links.append({"label": "verified record" if verified else "source record (not verified)", "url": study["url"]})

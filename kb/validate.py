@@ -130,7 +130,6 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliograph
     problems += check_outcome_claims(tables["outcome_claims"], tables["outcomes"], tables["claim_evidence"], data_dir)
     problems += check_comparator_directness(tables["claims"], tables["claim_evidence"], tables["outcomes"], tables["outcome_claims"], data_dir)
     problems += check_urls(tables, data_dir)
-    problems += check_article_reviews(tables["article_reviews"], data_dir)
     problems += check_omission_sources(tables["article_omissions"], tables["studies"], data_dir)
     problems += check_dates(tables, data_dir)
     problems += check_search_counts(tables["search_log"], data_dir)
@@ -468,30 +467,30 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def check_reviews(links: Table, data_dir: Path) -> list[Problem]:
-    """An accepted or rejected link names its reviewer and the date (YYYY-MM-DD)."""
+    """An accepted or rejected link names its reviewer and the date (whose form :func:`check_dates` checks)."""
     problems = []
     for index, row in enumerate(links.records()):
         if row["review_status"] in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
             if not row["reviewed_by"]:
                 problems.append(_problem(links, data_dir, index, "reviewed_by", f"a {row['review_status']} link names its reviewer"))
-            if not DATE.match(row["reviewed_on"]):
+            if not row["reviewed_on"]:
                 problems.append(_problem(links, data_dir, index, "reviewed_on", f"a {row['review_status']} link needs the review date as YYYY-MM-DD"))
-        elif row["reviewed_on"] and not DATE.match(row["reviewed_on"]):
-            problems.append(_problem(links, data_dir, index, "reviewed_on", "give the date as YYYY-MM-DD"))
     return problems
 
 
-DATE_COLUMNS = {"search_log": "searched_on", "study_notices": "notice_date"}
-"""Date columns (YYYY-MM-DD) of the tables that hold one."""
+DATE_COLUMNS = {"search_log": ("searched_on",), "study_notices": ("notice_date",), "claim_evidence": ("reviewed_on",),
+                "article_reviews": ("reviewed_on", "archived_on")}
+"""Date columns (YYYY-MM-DD) of the tables that hold one; empty where a date is unknown or not needed."""
 
 
 def check_dates(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
-    """Every date of a search or a notice is a real YYYY-MM-DD date."""
+    """Every date given is a real YYYY-MM-DD date."""
     problems = []
-    for name, column in DATE_COLUMNS.items():
-        for index, value in enumerate(tables[name].column(column)):
-            if value and not _is_date(value):
-                problems.append(_problem(tables[name], data_dir, index, column, f"{value!r} is not a date as YYYY-MM-DD"))
+    for name, columns in DATE_COLUMNS.items():
+        for column in columns:
+            for index, value in enumerate(tables[name].column(column)):
+                if value and not _is_date(value):
+                    problems.append(_problem(tables[name], data_dir, index, column, f"{value!r} is not a date as YYYY-MM-DD"))
     return problems
 
 
@@ -592,17 +591,6 @@ def check_urls(tables: dict[str, Table], data_dir: Path) -> list[Problem]:
             for url in [u for u in urls if not is_web_url(u)]:
                 problems.append(_problem(tables[name], data_dir, index, column,
                                          f"{url[:200]!r} is not an http or https address; only those are linked"))
-    return problems
-
-
-def check_article_reviews(reviews: Table, data_dir: Path) -> list[Problem]:
-    """A review is dated (YYYY-MM-DD); the archiving date is one too, where it was recorded."""
-    problems = []
-    for index, row in enumerate(reviews.records()):
-        if row["reviewed_on"] and not DATE.match(row["reviewed_on"]):
-            problems.append(_problem(reviews, data_dir, index, "reviewed_on", "give the date as YYYY-MM-DD"))
-        if row["archived_on"] and not DATE.match(row["archived_on"]):
-            problems.append(_problem(reviews, data_dir, index, "archived_on", "give the date as YYYY-MM-DD, or leave it empty where it was not recorded"))
     return problems
 
 

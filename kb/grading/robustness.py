@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kb.grading.evidence import Evidence
-from kb.grading.grade import Grade
+from kb.grading.grade import Grade, key_sources
 from kb.vocab import RiskOfBias, Scenario, Stance, Verification
 
 Regrade = Callable[[list[Evidence]], Grade]
@@ -36,12 +36,11 @@ analysis grades the claim again, so without a limit a claim with hundreds of lin
 
 
 def tested_one_by_one(evidence: list[Evidence]) -> list[Evidence]:
-    """The links the per-link analyses vary: all of them, or the PER_LINK_LIMIT weightiest (rating, then level)."""
+    """The links the per-link analyses vary: all of them, or the PER_LINK_LIMIT weightiest (as key sources are ranked)."""
     if len(evidence) <= PER_LINK_LIMIT:
         return evidence
-    def weight(e: Evidence):
-        return (-e.rating, e.evidence_level if e.evidence_level is not None else 9, e.study_id)
-    return sorted(evidence, key=weight)[:PER_LINK_LIMIT]
+    weightiest = set(key_sources(evidence, PER_LINK_LIMIT))
+    return [e for e in evidence if e.study_id in weightiest]
 
 
 def scenarios(evidence: list[Evidence]) -> list[tuple[str, str, list[Evidence]]]:
