@@ -48,6 +48,7 @@ _EXTRA_COLUMN_DOCS = {
     "risk_of_bias_tool": "The risk-of-bias tool studies of this design are judged with (see risk_of_bias_tools).",
     "tool": "The risk-of-bias tool the domain belongs to (see risk_of_bias_tools).",
     "synonyms": "The words a search expands to, separated by |; a query naming any of them searches for all of them.",
+    "words": "The words of the list, separated by |; each matches words that start with it.",
 }
 
 LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}
@@ -342,7 +343,7 @@ class ClaimTerm(SQLModel, table=True):
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
     concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out.")
-    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, spaces also matching hyphens or nothing. In group 1, a term starting with '!' says the opposite of the bare concept ('!should avoid' beside 'suitable').")
+    terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, or ending with '$' the whole word or its plural ('scar$' is not 'scary'), spaces also matching hyphens or nothing. A core term found only inside a longer core term of another claim ('scar' in 'surgical scar') does not count. A term '@name' stands for the shared word list 'name' of the check_word_sets table. In group 1, a term starting with '!' says the opposite of the bare concept ('!should avoid' beside 'suitable').")
     note: str = Field(default="", description="Why these terms.")
 
 

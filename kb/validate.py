@@ -123,6 +123,7 @@ def validate(data_dir: Path, tables: dict[str, Table] | None = None, bibliograph
     problems += check_verification_status(tables["studies"], tables["study_verifications"], data_dir)
     problems += check_inclusions(tables["study_inclusions"], tables["studies"], data_dir)
     problems += check_patterns(tables["overstatement_flags"], data_dir)
+    problems += check_word_sets(tables["claim_terms"], data_dir)
     problems += check_risk_of_bias(tables["studies"], tables["study_bias_domains"], tables["study_verifications"], data_dir)
     problems += check_reviews(tables["claim_evidence"], data_dir)
     problems += check_stance_hints(tables["claim_evidence"], data_dir, bibliography)
@@ -402,6 +403,17 @@ def check_patterns(flags: Table, data_dir: Path) -> list[Problem]:
             re.compile(pattern)
         except re.error as error:
             problems.append(_problem(flags, data_dir, index, "pattern", f"not a valid regular expression: {error}"))
+    return problems
+
+
+def check_word_sets(terms: Table, data_dir: Path) -> list[Problem]:
+    """Every ``@name`` in a claim's check terms names a shared word list of ``check_word_sets``."""
+    problems = []
+    for index, value in enumerate(terms.column("terms")):
+        for name in re.findall(r"(?:^|\|)\s*@([^|]*)", value or ""):
+            if name.strip() not in vocab.CHECK_WORD_SETS:
+                problems.append(_problem(terms, data_dir, index, "terms", f"@{name.strip()} is not a word list of "
+                                         f"check_word_sets (known: {', '.join('@' + v for v in vocab.CHECK_WORD_SETS.values())})"))
     return problems
 
 

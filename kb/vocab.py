@@ -483,6 +483,26 @@ SEARCH_SYNONYMS = Vocabulary(
     extra_columns=("synonyms",),
 )
 
+CHECK_WORD_SETS = Vocabulary(
+    "check_word_sets",
+    "Shared word lists for `kb check`: a claim's terms (`claim_terms`) name one as `@value` instead of repeating it, "
+    "so that every benefit claim hears the same ways of saying that a treatment works. Each word matches words that "
+    "start with it.",
+    (
+        Term("improves", "Improves", "Ways of saying that a treatment improves a condition, or is used for it: "
+             "'fades', 'softens', 'helps with', 'makes less visible', 'ideal for', 'doctors turn to it for'.",
+             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat|remov|heal|visib|lessen|"
+                       "break down|better|clear|less noticeable|less visible|less obvious|fewer|tackle|address|combat|"
+                       "fight|correct|refin|blur|blend|restor|repair|revers|transform|difference|eras|get rid|goodbye|"
+                       "banish|vanish|disappear|melt|benefit|help|use|offer|recommend|target|work on|works on|"
+                       "respond|effective|results|option for|good for|great for|ideal for|suitable for|perfect for|"
+                       "choice for|popular for|turn to|go to|reach for|one of the best|tool|works|look better|"
+                       "improvement|candidate|concern|flatten|fill|shallower|less deep"}),
+    ),
+    extra_columns=("words",),
+)
+"""Word lists shared by claims' check terms (``@improves``)."""
+
 PROCEDURE = SEARCH_SYNONYMS.terms[0]
 """The procedure under all its names: `kb check` reads "collagen induction therapy" or "dermapen" as naming the
 procedure, not as a claim about collagen."""
@@ -491,7 +511,7 @@ ALL = (
     CLAIM_KINDS, TOPICS, STANCES, DIRECTNESS, RISK_OF_BIAS, STUDY_DESIGNS,
     CERTAINTY_LEVELS, CERTAINTY_DOMAINS, VERDICTS, VERIFICATION_STATUSES, SUPPORT_RATINGS,
     REVIEW_STATUSES, COMPARATOR_KINDS, OUTCOME_KINDS, EFFECT_DIRECTIONS, RISK_OF_BIAS_TOOLS, BIAS_DOMAINS,
-    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS, ARTICLE_RATINGS, OMISSION_KINDS, NOTICE_NATURES,
+    ROBUSTNESS_SCENARIOS, SEARCH_SYNONYMS, CHECK_WORD_SETS, ARTICLE_RATINGS, OMISSION_KINDS, NOTICE_NATURES,
 )
 
 

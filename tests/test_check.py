@@ -23,10 +23,12 @@ SEED = DATA / "articles" / "skin-deep-needling.txt"
 
 # Sentences of the seed article that restate other claims besides their own (accepted co-matches).
 ACCEPTED_RESTATEMENTS = {
+    "4. Treatment of Hyperpigmentation": {"scar-tissue-remodelling"},  # "by promoting cell turnover"
     "Micro needling has gained significant popularity": {"wrinkle-reduction"},  # "rejuvenate the skin, reduce signs of aging"
-    "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment"},
-    "Increased collagen production can help": {"collagen-induction"},
-    "By stimulating collagen production": {"collagen-induction", "product-absorption"},
+    "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment",
+                                         "scar-tissue-remodelling"},  # "...and uneven skin texture"
+    "Increased collagen production can help": {"collagen-induction", "scar-tissue-remodelling"},  # "a smoother texture"
+    "By stimulating collagen production": {"collagen-induction", "product-absorption", "acne-scar-reduction"},  # "reducing the visibility of scars"
     "2. Risk of Infection": {"hygiene-reduces-infection"},  # "...if proper sterilization techniques are not followed"
 }
 
@@ -415,3 +417,39 @@ def test_a_core_term_marked_opposite_asserts_what_the_negated_quote_says(matcher
     assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
     (finding,) = check_text("Microneedling is suitable for everyone.", matcher).findings
     assert ("not-suitable-for-everyone", "denies") in [(m.claim_id, m.direction) for m in finding.claims]
+
+
+def test_a_sentence_ending_with_a_colon_heads_the_list_after_it(matcher):
+    text = "It is most often used on the face to target the following:\n\u2022 Age spots\n\u2022 Pitted scars"
+    report = check_text(text, matcher)
+    assert [(f.sentence.kind, f.sentence.heading[:9], [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("item", "It is mos", ["hyperpigmentation-treatment"]), ("item", "It is mos", ["acne-scar-reduction"])]
+
+
+def test_a_bare_scar_is_an_acne_scar_unless_a_longer_term_names_its_kind(matcher):
+    claims = lambda text: sorted(m.claim_id for f in check_text(text, matcher).findings for m in f.claims)  # noqa: E731
+    assert claims("It reduces scars and wrinkles.") == ["acne-scar-reduction", "wrinkle-reduction"]
+    assert claims("It also softens surgical scars.") == ["surgical-scar-reduction"]
+    assert claims("It can soften a caesarean scar.") == ["surgical-scar-reduction"]
+    assert claims("Needles sound scary, but the treatment is quick.") == []  # "scar$" is a whole word
+    assert claims("Microneedling does not cause scarring when done correctly.") == []  # scarring as a harm
+
+
+def test_a_denied_cure_is_not_a_denied_improvement(matcher):
+    claims = lambda text: [(m.claim_id, m.direction) for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert claims("Microneedling won't make deep scars disappear, but it can make them less noticeable.") == [
+        ("acne-scar-reduction", "asserts")]
+    assert claims("It might never eliminate deeper stretch marks.") == []  # no cure; nothing said of improvement
+    assert claims("Microneedling does not improve deep scars.") == [("acne-scar-reduction", "denies")]
+
+
+def test_benefit_claims_share_one_list_of_ways_to_say_improves(matcher):
+    from kb import vocab
+    from kb.check.matching import expand_terms
+
+    words = vocab.CHECK_WORD_SETS.term("improves").extra["words"].split("|")
+    assert expand_terms("melasma|@improves|lighten") == ["melasma", *words, "lighten"]
+    for claim, condition in [("acne-scar-reduction", "acne scars"), ("stretch-mark-reduction", "stretch marks"),
+                             ("hyperpigmentation-treatment", "melasma"), ("wrinkle-reduction", "fine lines")]:
+        (finding,) = check_text(f"Patients notice a real difference in their {condition}.", matcher).findings
+        assert claim in [m.claim_id for m in finding.claims]

@@ -94,6 +94,8 @@ CASES = {
                                                   "articles.csv", 2, "url", "not an http or https address"),
     "overstatement line for an unknown claim": (lambda d: edit_row(d, "article_overstatements.csv", 0, claim_id="no-such-claim"),
                                                 "article_overstatements.csv", 2, "claim_id", "unknown id 'no-such-claim'"),
+    "check terms naming an unknown word list": (lambda d: edit_row(d, "claim_terms.csv", 2, terms="acne scar|@betters"),
+                                                "claim_terms.csv", 4, "terms", "@betters is not a word list of check_word_sets"),
 }
 
 

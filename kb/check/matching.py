@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import tempfile
@@ -26,6 +27,7 @@ from kb.check.text import Sentence
 NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
 HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
+WORD_REST = re.compile(r"[a-z0-9]*")
 STOPWORDS = set("""a an and are as at be by can for from has have how if in into is it its may more of on or so such than that the
 their them there these this those to was were which while who will with your you our we it's also been being over after""".split())
 NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
@@ -33,6 +35,11 @@ NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
 DOES_NOT_HAPPEN = re.compile(r"\w*\s+(?:simply |just |really )?(?:don't|do not|doesn't|does not|never|won't|will not|can't|cannot)\s+"
                              r"(?:happen|occur|arise|develop)\b", re.I)
 """A core concept denied after it ("infections simply don't happen")."""
+BUT_CAN = re.compile(r"\bbut\s+(?:it|they|microneedling|the treatment|the procedure|this)\s+(?:can|may|might|could|will|does|do|often|usually|should)\b"
+                     r"(?![^.;]*\b(?:not|never|no)\b)(?!\s+not\b)", re.I)
+"""A positive clause after a denied one: the sentence limits the claim rather than denying it."""
+
+
 def current_matcher(data_dir: Path, db_path: Path) -> "Matcher":
     """The matcher for ``data_dir`` as it is now: read from ``db_path`` when that was built from it, else from a
     private build in a temporary folder.
@@ -79,6 +86,21 @@ ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
 left alone: "It" is usually the procedure)."""
 DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
 """A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
+ANNOUNCES = re.compile(r"\b(?:in this (?:article|post|guide|blog|piece)|(?:we|i)(?:'ll| will| are going to)\s+(?:explore|discuss|"
+                       r"cover|look at|explain|walk you through|break down|dive into)|this (?:article|post|guide) (?:will )?(?:explores?|"
+                       r"discuss(?:es)?|covers?|looks? at|explains?)|read on to (?:learn|find out|discover))\b", re.I)
+"""A sentence that announces what the page will discuss ("In this post we'll explore the benefits and side effects")
+names topics; it claims nothing about them."""
+NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing process|aging process|naturally (?:declin|decreas|slow|"
+                            r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
+                            r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics)\b", re.I)
+"""A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
+unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
+NAMES_THE_SUBJECT = re.compile(r"microneedl|^\W*(?:it|this|these|they|that|our|we|you|your|each|the (?:treatment|procedure|"
+                               r"device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|session))\b", re.I)
+"""A sentence that names the procedure, or opens with what stands for it."""
+CURE_ONLY = re.compile(r"(?:eliminat|eras|remov|cure|get rid|disappear|vanish|banish|completely|entirely)\w*", re.I)
+"""Words that promise removal: "it won't eliminate deep stretch marks" denies a cure, not an improvement."""
 BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
                              r"(good|great|ideal|perfect|best|used|recommended|suited|suitable|effective) for|can do|what it does|"
                              r"expect|targets?|fix(es)?|corrects?|addresses)\b")
@@ -119,6 +141,10 @@ class FlagHit:
     verdict_label: str = ""
 
 
+QUOTE_MIN_WORDS = 4
+"""A quote shorter than this ("stretch marks", an item of the article's list) is a topic, not a claim's own words:
+a sentence that contains it must still match the claim's terms."""
+
 EXCLUDING_CONCEPT = 0
 """A claim's concept 0, when curated, lists terms that rule it out: "prevent" or "risk of" make a sentence about
 pigmentation a claim about avoiding it, not about treating it."""
@@ -126,13 +152,50 @@ pigmentation a claim about avoiding it, not about treating it."""
 
 OPPOSITE = "!"
 """Marks a core term that says the opposite of the bare concept ("!should avoid" beside "suitable")."""
+WHOLE_WORD = "$"
+"""Ends a term that matches only as a whole word or its plural ("scar$": "scar", "scars", not "scary")."""
+
+
+WORD_SET = "@"
+"""Starts a term that names a shared word list of :data:`kb.vocab.CHECK_WORD_SETS` ("@improves")."""
+
+
+def expand_terms(terms: str) -> list[str]:
+    """The alternatives of ``terms``, each ``@name`` replaced by the words of that shared set."""
+    alternatives = []
+    for term in (t.strip().lower() for t in terms.split("|") if t.strip()):
+        if term.startswith(WORD_SET):
+            alternatives += vocab.CHECK_WORD_SETS.term(term[1:]).extra["words"].split("|")
+        else:
+            alternatives.append(term)
+    return alternatives
 
 
 def _term_pattern(terms: str, only_opposites: bool = False) -> re.Pattern | None:
-    """The alternatives of ``terms`` (or only those marked with "!"), each matching a word that starts with it."""
-    chosen = [t.strip().lower() for t in terms.split("|") if t.strip() and (t.strip().startswith(OPPOSITE) or not only_opposites)]
-    alternatives = [r"[\s-]*".join(map(re.escape, t.lstrip(OPPOSITE).split())) for t in chosen]
+    """The alternatives of ``terms`` (or only those marked with "!"), each matching a word that starts with it
+    (or, ending with "$", the whole word)."""
+    chosen = [t for t in expand_terms(terms) if t.startswith(OPPOSITE) or not only_opposites]
+    alternatives = [r"[\s-]*".join(map(re.escape, t.lstrip(OPPOSITE).rstrip(WHOLE_WORD).split()))
+                    + (r"(?:s|es)?(?![a-z0-9])" if t.endswith(WHOLE_WORD) else "") for t in chosen]
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + ")", re.I) if alternatives else None
+
+
+@functools.lru_cache(maxsize=None)
+def _overlapping(pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` found at every position, overlapping matches included ("and surgical" and "surgical scars")."""
+    return re.compile(f"(?=({pattern.pattern}))", pattern.flags)
+
+
+def _word_spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
+    """Where ``pattern`` occurs in ``text`` (overlaps included), each occurrence stretched to the end of its last word."""
+    return [(m.start(), m.end(1) + len(WORD_REST.match(text, m.end(1)).group(0))) for m in _overlapping(pattern).finditer(text)]
+
+
+def _uncovered(core: re.Pattern, text: str, covering: list[tuple[int, int]]) -> bool:
+    """Whether ``core`` occurs in ``text`` other than inside a longer core term of another claim: "scar" in
+    "surgical scars" is the surgical-scar claim's word, not a bare scar."""
+    return any(not any(a <= start and end <= b and b - a > end - start for a, b in covering)
+               for start, end in _word_spans(core, text))
 
 
 def _procedure_names(names: str) -> re.Pattern:
@@ -144,10 +207,18 @@ def _procedure_names(names: str) -> re.Pattern:
 PROCEDURE_NAMES = _procedure_names(vocab.PROCEDURE.extra["synonyms"])
 
 
+CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def straight_quotes(text: str) -> str:
+    """``text`` with typographic apostrophes and quotes made plain ("isn\u2019t" reads as "isn't"); offsets are kept."""
+    return text.translate(CURLY_QUOTES)
+
+
 def matching_text(text: str) -> str:
     """``text`` lowered, every name of the procedure read as "microneedling": a name such as "collagen induction
     therapy" says nothing about collagen, and "dermapen" or "derma rollers" name the procedure a claim is about."""
-    return PROCEDURE_NAMES.sub("microneedling", text.lower())
+    return PROCEDURE_NAMES.sub("microneedling", straight_quotes(text).lower())
 
 
 def _stems(text: str) -> set[str]:
@@ -205,7 +276,7 @@ class Matcher:
                                vocab.VERDICTS.term(row["verdict"]).label, row["certainty"],
                                vocab.CERTAINTY_LEVELS.term(row["certainty"]).label if row["certainty"] else "not graded",
                                [{"study_id": s, "title": titles[s][0], "design": vocab.STUDY_DESIGNS.term(titles[s][1]).label} for s in sources])
-            quote_negated = _core_negated(row["quote"], groups[row["id"]][0], opposites[row["id"]])
+            quote_negated = _core_negated(straight_quotes(row["quote"]), groups[row["id"]][0], opposites[row["id"]])
             profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
                                          _stems(row["quote"] + " " + row["statement"]), quote_negated, match,
                                          exclusions.get(row["id"]), opposites[row["id"]]))
@@ -225,42 +296,57 @@ class Matcher:
         """The claims ``sentence`` makes, best first: a list item with the help of its heading, and a sentence that
         opens with "This" or "They" with the help of the sentence before it (``previous``, given for those)."""
         matches = []
-        lowered = matching_text(sentence.text)
-        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered):
+        text = straight_quotes(sentence.text)
+        lowered = matching_text(text)
+        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered) or ANNOUNCES.search(lowered):
             return []
         if previous:
             lowered += " " + matching_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
         stems = None
+        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(lowered)) and not NAMES_THE_SUBJECT.search(lowered)
+        cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
         for profile in self.profiles:
-            if profile.quote in sentence.text or (len(sentence.text) >= 40 and sentence.text.rstrip(".!?") in profile.quote):
+            if len(profile.quote.split()) >= QUOTE_MIN_WORDS and profile.quote in text or \
+                    (len(text) >= 40 and text.rstrip(".!?") in profile.quote):
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
             else:
                 core, *others = profile.groups
-                if not core.search(lowered) or (profile.excluding and profile.excluding.search(lowered)):
+                if not _uncovered(core, lowered, cores) or (profile.excluding and profile.excluding.search(lowered)):
                     continue
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
                         not all(g.search(lowered) or (context and g.search(context)) for g in others):
                     continue
-                stems = stems if stems is not None else _stems(sentence.text + " " + context)
+                stems = stems if stems is not None else _stems(text + " " + context)
                 overlap = len(stems & profile.stems) / max(len(profile.stems), 1)
                 score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
             if score < min_score:
                 continue
-            negated = _core_negated(sentence.text, profile.groups[0], profile.opposite)
+            if profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and background:
+                continue
+            negated = _core_negated(text, profile.groups[0], profile.opposite, profile.quote_negated)
+            if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(lowered, profile.groups[1:]):
+                continue  # "it might never eliminate deeper stretch marks": no cure, and nothing said of improvement
             direction = "asserts" if negated == profile.quote_negated else "denies"
             matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
-                                         "hedged": bool(HEDGE.search(sentence.text)), "attributed_to": speaker}))
+                                         "hedged": bool(HEDGE.search(text)), "attributed_to": speaker}))
         return sorted(matches, key=lambda m: (-m.score, m.claim_id))
 
     def flag_sentence(self, sentence: Sentence) -> list[FlagHit]:
         hits = []
+        text = straight_quotes(sentence.text)
         for flag_id, label, pattern, why, claim_id in self.flags:
-            found = pattern.search(sentence.text)
-            if found and not _negated_before(sentence.text, found.start()):
+            found = pattern.search(text)
+            if found and not _negated_before(text, found.start()):
                 hits.append(FlagHit(flag_id, label, found.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
         return hits
+
+
+def _only_removal(text: str, groups: list[re.Pattern]) -> bool:
+    """Whether every word that gives a benefit claim its verb promises removal ("eliminate", "erase", "disappear")."""
+    words = [m.group(0) for g in groups for m in g.finditer(text)]
+    return bool(words) and all(CURE_ONLY.match(w) for w in words)
 
 
 def speaker_of(sentence: str, previous_speaker: str = "") -> str:
@@ -272,15 +358,18 @@ def speaker_of(sentence: str, previous_speaker: str = "") -> str:
     return previous_speaker if previous_speaker and PRONOUN_SPEECH.search(sentence) else ""
 
 
-def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = None) -> bool:
+def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = None, negative_claim: bool = True) -> bool:
     """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation',
-    'infections don't happen'), unless the core term itself says the opposite ('we don't recommend it', '!should
-    avoid'), which a negation turns back."""
+    'infections don't happen'), unless the core term itself says the opposite ('!should avoid', or for a claim worded
+    in the negative, 'we don't recommend it'), which a negation turns back.  For a claim worded positively, a
+    negation inside a core term is the concept's own wording ('not seen as invasive' is non-invasive)."""
     found = core.search(text.lower())
     if not found:
         return False
-    inverted = bool(NEGATED_VERB.search(found.group(0))) or bool(opposite and opposite.fullmatch(found.group(0)))
+    inverted = (negative_claim and bool(NEGATED_VERB.search(found.group(0)))) or bool(opposite and opposite.fullmatch(found.group(0)))
     negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():]))
+    if negated and not inverted and BUT_CAN.search(text[found.end():]):
+        negated = False  # "it won't make deep scars disappear, but it can make them less noticeable" still claims a gain
     return negated != inverted
 
 

@@ -4,7 +4,8 @@ Real pages are not only prose: they have headings ("Benefits of microneedling"),
 ("Reduced acne scarring"), and questions ("Is it safe?").  Each sentence records its ``kind`` and the heading it
 sits under, so that matching can treat a list item as a statement about the page's subject, a heading and a
 question as asserting nothing, and a list item as carrying the words of its heading ("What it treats" / "Acne
-scars").
+scars").  A sentence that ends with a colon ("It is most often used to target the following:") heads the list
+after it.
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ def split_sentences(text: str) -> list[Sentence]:
             sentence.kind = kind if kind != "sentence" else ("question" if sentence.text.rstrip(CLOSING).endswith("?") else "sentence")
         if kind == "heading" or (len(sentences) - first == 1 and sentences[first].kind == "question"):
             heading, kind = line.strip(), "heading"  # a question on its own line heads what answers it (FAQ pages)
+        elif kind == "sentence" and sentences[-1].text.endswith(":"):
+            heading, kind = sentences[-1].text, "heading"  # "It is used to treat the following:" heads its list
         previous = kind
     return sentences
 
