@@ -311,6 +311,8 @@ def test_headings_and_questions_assert_nothing(matcher):
     ("According to Dr. Lee, microneedling boosts collagen.", "Dr. Lee"),
     ("Dermatologist Priya Nair explains that needling boosts collagen.", "Priya Nair"),
     ("Dr. Omar Haddad recommends it because it boosts collagen.", "Dr. Omar Haddad"),
+    ("Mona Reyes, M.D., a dermatologist in Austin, says the treatment “can boost collagen.”", "Mona Reyes"),
+    ("Nurse practitioner Sam Cole told us that needling boosts collagen.", "Sam Cole"),
     ("Microneedling boosts collagen.", ""),
 ])
 def test_a_quoted_person_s_claim_is_reported_as_theirs(matcher, text, speaker):
@@ -453,3 +455,25 @@ def test_benefit_claims_share_one_list_of_ways_to_say_improves(matcher):
                              ("hyperpigmentation-treatment", "melasma"), ("wrinkle-reduction", "fine lines")]:
         (finding,) = check_text(f"Patients notice a real difference in their {condition}.", matcher).findings
         assert claim in [m.claim_id for m in finding.claims]
+
+
+def test_a_claim_worded_in_the_negative_is_said_by_any_mention(matcher):
+    (finding,) = check_text("It's suitable for most skin types, but people prone to keloids should avoid it.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("not-suitable-for-everyone", "asserts")]
+    (finding,) = check_text("Microneedling is suitable for everyone.", matcher).findings
+    assert ("not-suitable-for-everyone", "denies") in [(m.claim_id, m.direction) for m in finding.claims]
+
+
+def test_typographic_apostrophes_read_as_plain_ones(matcher):
+    (finding,) = check_text("The treatment isn’t painful at all.", matcher).findings
+    assert [h.flag_id for h in finding.flags] == ["painless"]
+    (finding,) = check_text("Microneedling doesn’t improve deep scars.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("acne-scar-reduction", "denies")]
+
+
+def test_announcements_and_background_sentences_claim_nothing(matcher):
+    text = ("In this post we’ll explore the benefits, side effects and expected results.\n"
+            "As we age, collagen production naturally declines, leading to wrinkles and a loss of firmness.")
+    assert check_text(text, matcher).findings == []
+    (finding,) = check_text("As we age, collagen declines, but microneedling boosts collagen again.", matcher).findings
+    assert [m.claim_id for m in finding.claims] == ["collagen-induction"]

@@ -67,12 +67,15 @@ TITLED = rf"(?:Dr\.?|Doctor|Prof\.?|Professor|Nurse)\s+{NAME}"
 ROLE = (r"(?i:(?:board[- ]certified\s+)?(?:consultant\s+)?(?:dermatologist|aesthetician|esthetician|plastic surgeon|surgeon|"
         r"nurse(?: injector)?|practitioner|skin specialist|skincare expert|expert|founder|director|clinician|therapist|"
         r"doctor|physician|client|patient|customer))")
+CREDENTIALS = r"(?:M\.?D\.?|D\.?O\.?|Ph\.?D\.?|RN|NP|PA-C|FAAD|MBBS|MRCP|BSN)(?![\w])"
+"""Letters after a name ("Mona Reyes, M.D., a dermatologist, says")."""
 SPEAKER_PATTERNS = (
     re.compile(rf"(?P<who>{TITLED})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
     re.compile(rf"\b(?i:according to)\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
     re.compile(rf"\b{SAYS}\s+(?:{ROLE}\s+)?(?P<who>{TITLED}|{NAME})"),
     re.compile(rf"{ROLE}\s+(?P<who>{NAME})(?:,[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
     re.compile(rf"(?P<who>{NAME}),\s+(?:a|an|the)\s+[^,]{{0,60}}?{ROLE}[^,]{{0,40}},\s+(?:also\s+)?{SPEECH}\b"),
+    re.compile(rf"(?P<who>{NAME}),?\s+{CREDENTIALS}(?:,\s*{CREDENTIALS})*,?(?:\s+[^,]{{0,80}},)?\s+(?:also\s+)?{SPEECH}\b"),
 )
 """Where a sentence names who said it."""
 ABOUT_ANOTHER_TREATMENT = re.compile(
@@ -300,12 +303,13 @@ class Matcher:
         lowered = matching_text(text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered) or ANNOUNCES.search(lowered):
             return []
+        own = lowered
         if previous:
             lowered += " " + matching_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
         stems = None
-        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(lowered)) and not NAMES_THE_SUBJECT.search(lowered)
+        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own)) and not NAMES_THE_SUBJECT.search(own)
         cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
         for profile in self.profiles:
             if len(profile.quote.split()) >= QUOTE_MIN_WORDS and profile.quote in text or \
@@ -313,7 +317,7 @@ class Matcher:
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
             else:
                 core, *others = profile.groups
-                if not _uncovered(core, lowered, cores) or (profile.excluding and profile.excluding.search(lowered)):
+                if not _uncovered(core, lowered, cores) or (profile.excluding and profile.excluding.search(own if core.search(own) else lowered)):
                     continue
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
                         not all(g.search(lowered) or (context and g.search(context)) for g in others):
@@ -326,7 +330,7 @@ class Matcher:
             if profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and background:
                 continue
             negated = _core_negated(text, profile.groups[0], profile.opposite, profile.quote_negated)
-            if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(lowered, profile.groups[1:]):
+            if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(own, profile.groups[1:]):
                 continue  # "it might never eliminate deeper stretch marks": no cure, and nothing said of improvement
             direction = "asserts" if negated == profile.quote_negated else "denies"
             matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
@@ -359,13 +363,21 @@ def speaker_of(sentence: str, previous_speaker: str = "") -> str:
 
 
 def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = None, negative_claim: bool = True) -> bool:
-    """Whether the first mention of the claim's core concept is negated ('does not cause hyperpigmentation',
-    'infections don't happen'), unless the core term itself says the opposite ('!should avoid', or for a claim worded
-    in the negative, 'we don't recommend it'), which a negation turns back.  For a claim worded positively, a
-    negation inside a core term is the concept's own wording ('not seen as invasive' is non-invasive)."""
-    found = core.search(text.lower())
-    if not found:
+    """Whether the claim's core concept is negated in ``text`` ('does not cause hyperpigmentation', 'infections don't
+    happen'), unless the core term itself says the opposite ('!should avoid', or for a claim worded in the negative,
+    'we don't recommend it'), which a negation turns back.  For a claim worded positively, a negation inside a core
+    term is the concept's own wording ('not seen as invasive' is non-invasive).
+
+    A sentence says the claim when any mention says it in the claim's own polarity: 'don't expect it to get rid of
+    deep wrinkles; it works best on fine lines' asserts wrinkle reduction, and 'suitable for most skin types, but
+    people prone to keloids should avoid it' asserts that it is not for everyone."""
+    said = [_mention_negated(text, found, opposite, negative_claim) for found in core.finditer(text.lower())]
+    if not said:
         return False
+    return any(said) if negative_claim else all(said)
+
+
+def _mention_negated(text: str, found: re.Match, opposite: re.Pattern | None, negative_claim: bool) -> bool:
     inverted = (negative_claim and bool(NEGATED_VERB.search(found.group(0)))) or bool(opposite and opposite.fullmatch(found.group(0)))
     negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():]))
     if negated and not inverted and BUT_CAN.search(text[found.end():]):
