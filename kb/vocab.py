@@ -491,13 +491,13 @@ CHECK_WORD_SETS = Vocabulary(
     (
         Term("improves", "Improves", "Ways of saying that a treatment improves a condition, or is used for it: "
              "'fades', 'softens', 'helps with', 'makes less visible', 'ideal for', 'doctors turn to it for'.",
-             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|eliminat|cure|pair|combin|heal|visib|lessen|"
+             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|eliminat|cure|pair|combin|heal$|visib|lessen|"
                        "break down|better|clear|less noticeable|less visible|less obvious|fewer|tackle|address|combat|"
                        "fight|correct|refin|blur|blend|restor|repair|revers|transform|difference|eras|get rid|goodbye|"
                        "banish|vanish|disappear|melt|benefit|help|use|offer|recommend|target|work on|works on|"
                        "respond|effective|results|option for|good for|great for|ideal for|suitable for|perfect for|"
                        "choice for|popular for|turn to|go to|reach for|one of the best|tool|works|look better|"
-                       "improvement|candidate|concern|flatten|fill|shallower|less deep"}),
+                       "improvement|candidate|concern|flatten|fill$|fill in|shallower|less deep"}),
     ),
     extra_columns=("words",),
 )
