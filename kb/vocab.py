@@ -491,7 +491,7 @@ CHECK_WORD_SETS = Vocabulary(
     (
         Term("improves", "Improves", "Ways of saying that a treatment improves a condition, or is used for it: "
              "'fades', 'softens', 'helps with', 'makes less visible', 'ideal for', 'doctors turn to it for'.",
-             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|eliminat|cure|pair|combin|heal$|visib|lessen|"
+             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|solution|eliminat|cure|pair|combin|heal$|visib|lessen|"
                        "break down|better|clear|less noticeable|less visible|less obvious|fewer|tackle|address|combat|"
                        "fight|correct|refin|blur|blend|restor|repair|revers|transform|difference|eras|get rid|goodbye|"
                        "banish|vanish|disappear|melt|benefit|help|use|offer|recommend|target|work on|works on|"

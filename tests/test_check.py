@@ -29,7 +29,8 @@ ACCEPTED_RESTATEMENTS = {
                                          "scar-tissue-remodelling"},  # "...and uneven skin texture"
     "Increased collagen production can help": {"collagen-induction", "scar-tissue-remodelling"},  # "a smoother texture"
     "By stimulating collagen production": {"collagen-induction", "product-absorption", "acne-scar-reduction"},  # "reducing the visibility of scars"
-    "2. Risk of Infection": {"hygiene-reduces-infection"},  # "...if proper sterilization techniques are not followed"
+    "2. Risk of Infection": {"hygiene-reduces-infection"},
+    "While micro needling in Calgary": {"who-performs"},  # "when performed by trained professionals"  # "...if proper sterilization techniques are not followed"
 }
 
 FLAG_EXAMPLES = {
