@@ -479,3 +479,20 @@ def test_announcements_and_background_sentences_claim_nothing(matcher):
     assert check_text(text, matcher).findings == []
     (finding,) = check_text("As we age, collagen declines, but microneedling boosts collagen again.", matcher).findings
     assert [m.claim_id for m in finding.claims] == ["collagen-induction"]
+
+
+def test_a_product_as_subject_makes_only_claims_about_products(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert claims("Vitamin C supports collagen synthesis and helps brighten a dull complexion.") == []
+    assert claims("Your hyaluronic serum soaks in deeper through the fresh micro-channels.") == ["product-absorption"]
+    assert "collagen-induction" in claims("Microneedling with a vitamin C serum boosts collagen.")
+
+
+def test_flags_about_results_stay_quiet_on_harms(matcher):
+    flags = lambda text: [h.flag_id for f in check_text(text, matcher).findings for h in f.flags]  # noqa: E731
+    assert flags("The darkening can occasionally be permanent.") == []
+    assert flags("Deeper skin tones are several times more likely to form keloids.") == []
+    assert flags("The redness fades away within a day.") == []
+    assert flags("The results are permanent.") == ["permanent"]
+    assert flags("Results are ten times better than creams alone.") == ["multiplied-effect"]
+    assert flags("Your acne scars will simply fade away.") == ["cure"]

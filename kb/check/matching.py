@@ -79,11 +79,16 @@ SPEAKER_PATTERNS = (
 )
 """Where a sentence names who said it."""
 ABOUT_ANOTHER_TREATMENT = re.compile(
-    r"^\W*(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|fillers?|lasers?|laser "
-    r"resurfacing|fraxel|ipl|chemical peels?|peels?|retinol|retinoids?|tretinoin|hydroquinone|minoxidil|dermabrasion|"
-    r"microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
-"""A sentence whose subject is another treatment ("Laser resurfacing heats the skin"): without a name of the
-procedure in it, its claims are not the procedure's."""
+    r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,60}:\s*)?(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|"
+    r"fillers?|lasers?|laser resurfacing|fraxel|ipl|chemical peels?|peels?|retinol|retinoids?|tretinoin|hydroquinone|"
+    r"minoxidil|dermabrasion|microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
+"""A sentence whose subject is another treatment ("Laser resurfacing heats the skin", also after a list number or
+a lead-in ending in a colon): without a name of the procedure in it, its claims are not the procedure's."""
+ABOUT_A_PRODUCT = re.compile(
+    r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,60}:\s*)?(?:the |a |an |your |our |this |these )?(?:[a-z-]+ )?(?P<product>vitamin [ace]|"
+    r"ascorbic acid|hyaluronic acid|niacinamide|sunscreens?|spf|serums?|creams?|prp|platelet[- ]rich plasma|pads?)\b")
+"""A sentence whose subject is a product ("Vitamin C plays a crucial role in collagen synthesis"): without a name of
+the procedure in it, it makes only the claims that are about products (those whose terms name the product)."""
 ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
 """A sentence that goes on about what the sentence before named ("Redness is common. It normally disappears" is
 left alone: "It" is usually the procedure)."""
@@ -308,6 +313,8 @@ class Matcher:
             lowered += " " + matching_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
+        product = ABOUT_A_PRODUCT.search(own)
+        product = product.group("product") if product and "microneedl" not in own else ""
         stems = None
         background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own)) and not NAMES_THE_SUBJECT.search(own)
         cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
@@ -317,6 +324,8 @@ class Matcher:
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
             else:
                 core, *others = profile.groups
+                if product and not any(g.search(product) for g in profile.groups):
+                    continue
                 if not _uncovered(core, lowered, cores) or (profile.excluding and profile.excluding.search(own if core.search(own) else lowered)):
                     continue
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
