@@ -351,7 +351,18 @@ async def test_check_page_counts_verdicts_and_shows_denials_apart(built_db):
 def test_items_under_a_heading_that_announces_benefits_claim_them(matcher):
     report = check_text("Why clients love it\n\u2713 Pitted acne scars\n\u2713 A more even skin tone", matcher)
     assert {m.claim_id for f in report.findings for m in f.claims} == {"acne-scar-reduction", "hyperpigmentation-treatment"}
-    assert not check_text("Who should wait\n- Acne scars that are still red\n- Pregnancy", matcher).findings
+    report = check_text("Who should wait\n- Acne scars that are still red\n- Pregnancy", matcher)
+    assert [(f.sentence.text, [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("- Pregnancy", ["not-suitable-for-everyone"])]  # the heading says who should wait, not what it treats
+
+
+def test_an_item_may_take_the_core_concept_from_its_heading(matcher):
+    report = check_text("Who should avoid microneedling?\n- Anyone with active acne or a skin infection\n- People who are pregnant", matcher)
+    assert [[(m.claim_id, m.direction) for m in f.claims] for f in report.findings] == [
+        [("not-suitable-for-everyone", "asserts")], [("not-suitable-for-everyone", "asserts")]]
+    report = check_text("Microneedling for acne scars:\n- Softens the edges of rolling scars\n- Takes about 30 minutes", matcher)
+    assert [(f.sentence.text, [m.claim_id for m in f.claims]) for f in report.findings] == [
+        ("- Softens the edges of rolling scars", ["acne-scar-reduction"])]
 
 
 def test_names_of_the_procedure_name_it_and_claim_nothing(matcher):

@@ -24,6 +24,11 @@ from pathlib import Path
 from kb import vocab
 from kb.check.text import Sentence
 
+NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
+                         r"adequate|appropriate|right|good|careful|strict)\b|^\W*(?:\d{1,2}[.)]\s*)?(?:don't|do not|never)\s+"
+                         r"(?!expect|believe|think|assume)\w+", re.I)
+"""Negations that deny nothing said after them: "not only", a missing condition ("without proper care, ..."),
+and advice ("Don't pick at flaking skin", "Never reuse a cartridge")."""
 NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
 HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
@@ -104,9 +109,10 @@ NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing
                             r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics)\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
-NAMES_THE_SUBJECT = re.compile(r"microneedl|^\W*(?:it|this|these|they|that|our|we|you|your|each|the (?:treatment|procedure|"
-                               r"device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|session))\b", re.I)
-"""A sentence that names the procedure, or opens with what stands for it."""
+NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these|they|that|our|we|you|your|"
+                               r"each|the (?:treatment|procedure|device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|"
+                               r"session))\b", re.I)
+"""A sentence that names the procedure or its results, or opens with what stands for it."""
 CURE_ONLY = re.compile(r"(?:eliminat|eras|remov|cure|get rid|disappear|vanish|banish|completely|entirely)\w*", re.I)
 """Words that promise removal: "it won't eliminate deep stretch marks" denies a cure, not an improvement."""
 BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
@@ -319,6 +325,7 @@ class Matcher:
         background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own)) and not NAMES_THE_SUBJECT.search(own)
         cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
         for profile in self.profiles:
+            said_in = text  # where the claim's core is, for telling assertion from denial
             if len(profile.quote.split()) >= QUOTE_MIN_WORDS and profile.quote in text or \
                     (len(text) >= 40 and text.rstrip(".!?") in profile.quote):
                 score = 1.0  # the claim's own words, or a sentence of a quote that spans several
@@ -326,7 +333,11 @@ class Matcher:
                 core, *others = profile.groups
                 if product and not any(g.search(product) for g in profile.groups):
                     continue
-                if not _uncovered(core, lowered, cores) or (profile.excluding and profile.excluding.search(own if core.search(own) else lowered)):
+                if not _uncovered(core, lowered, cores):
+                    if not (context and core.search(context) and any(g.search(own) for g in others)):
+                        continue
+                    said_in = straight_quotes(sentence.heading)  # "Who should avoid it?" / "- Anyone with active acne"
+                if profile.excluding and profile.excluding.search((own if core.search(own) else lowered) + " " + context):
                     continue
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
                         not all(g.search(lowered) or (context and g.search(context)) for g in others):
@@ -336,9 +347,9 @@ class Matcher:
                 score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
             if score < min_score:
                 continue
-            if profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and background:
+            if score < 1.0 and background:
                 continue
-            negated = _core_negated(text, profile.groups[0], profile.opposite, profile.quote_negated)
+            negated = _core_negated(said_in, profile.groups[0], profile.opposite, profile.quote_negated)
             if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(own, profile.groups[1:]):
                 continue  # "it might never eliminate deeper stretch marks": no cure, and nothing said of improvement
             direction = "asserts" if negated == profile.quote_negated else "denies"
@@ -395,9 +406,11 @@ def _mention_negated(text: str, found: re.Match, opposite: re.Pattern | None, ne
 
 
 def _negated_before(text: str, position: int) -> bool:
-    """A negation word between the start of the clause and ``position``."""
+    """A negation word between the start of the clause and ``position``, other than one that does not deny:
+    "not only", a missing condition ("without proper sterilisation, ..."), or advice ("Don't pick at flaking skin")."""
     before = text[:position]
     starts = list(CLAUSE_START.finditer(before))
     if starts and starts[-1].group(0).lower() in CONDITIONS:
         return False  # "if they're not cleaned properly, ...": the negation is the condition's, not the claim's
-    return bool(NEGATION.search(before[starts[-1].end() if starts else 0:]))
+    clause = NOT_DENYING.sub(" ", before[starts[-1].end() if starts else 0:])
+    return bool(NEGATION.search(clause))

@@ -113,7 +113,8 @@ def split_sentences(text: str) -> list[Sentence]:
         for match in re.finditer(r"[.!?]+[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])", line):
             before = line[start:match.start()].split()
             last = before[-1].lower().rstrip(".") if before else ""
-            if last in ABBREVIATIONS or (len(before) == 1 and last.isdigit()) or (len(last) == 1 and last.isalpha()):
+            if (last in ABBREVIATIONS and not (last == "no" and not line[match.end():match.end() + 1].isdigit())) or \
+                    (len(before) == 1 and last.isdigit()) or (len(last) == 1 and last.isalpha()):
                 continue
             _add(sentences, line, start, match.end(), position)
             start = match.end()
