@@ -84,7 +84,8 @@ SPEAKER_PATTERNS = (
 )
 """Where a sentence names who said it."""
 ABOUT_ANOTHER_TREATMENT = re.compile(
-    r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,60}:\s*)?(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|"
+    r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,60}:\s*)?(?:although |while |whereas |unlike |like |compared (?:with|to) )?"
+    r"(?:the |a |an |our |most |many |some )?(?:[a-z-]+ )?(?:botox|dermal fillers?|"
     r"fillers?|lasers?|laser resurfacing|fraxel|ipl|chemical peels?|peels?|retinol|retinoids?|tretinoin|hydroquinone|"
     r"minoxidil|dermabrasion|microdermabrasion|facelifts?|surgery|(?:collagen )?supplements?)\b")
 """A sentence whose subject is another treatment ("Laser resurfacing heats the skin", also after a list number or
@@ -106,7 +107,8 @@ ANNOUNCES = re.compile(r"\b(?:in this (?:article|post|guide|blog|piece)|(?:we|i)
 names topics; it claims nothing about them."""
 NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing process|aging process|naturally (?:declin|decreas|slow|"
                             r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
-                            r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics)\b", re.I)
+                            r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics|"
+                            r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally))\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
 NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these|they|that|our|we|you|your|"
