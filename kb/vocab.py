@@ -497,7 +497,8 @@ CHECK_WORD_SETS = Vocabulary(
                        "banish|vanish|disappear|melt|benefit|help|use|offer|recommend|target|work on|works on|"
                        "respond|effective|results|option for|good for|great for|ideal for|suitable for|perfect for|"
                        "choice for|popular for|turn to|go to|reach for|one of the best|tool|works|look better|"
-                       "improvement|candidate|concern|flatten|fill$|fill in|shallower|less deep"}),
+                       "improvement|candidate|concern|flatten|fill$|fill in|shallower|less deep|come in for|come to us for|book for|"
+                       "reason people"}),
     ),
     extra_columns=("words",),
 )

@@ -28,7 +28,8 @@ ACCEPTED_RESTATEMENTS = {
     "Depending on the desired outcome": {"acne-scar-reduction", "wrinkle-reduction", "hyperpigmentation-treatment",
                                          "scar-tissue-remodelling"},  # "...and uneven skin texture"
     "Increased collagen production can help": {"collagen-induction", "scar-tissue-remodelling"},  # "a smoother texture"
-    "By stimulating collagen production": {"collagen-induction", "product-absorption", "acne-scar-reduction"},  # "reducing the visibility of scars"
+    "By stimulating collagen production": {"collagen-induction", "product-absorption", "acne-scar-reduction",  # "...of scars"
+                                           "scar-tissue-remodelling"},  # "smoother, more radiant skin"
     "2. Risk of Infection": {"hygiene-reduces-infection"},
     "While micro needling in Calgary": {"who-performs"},  # "when performed by trained professionals"  # "...if proper sterilization techniques are not followed"
 }
@@ -507,3 +508,28 @@ def test_flags_about_results_stay_quiet_on_harms(matcher):
     assert flags("The results are permanent.") == ["permanent"]
     assert flags("Results are ten times better than creams alone.") == ["multiplied-effect"]
     assert flags("Your acne scars will simply fade away.") == ["cure"]
+
+
+def test_faq_answers_and_questions(matcher):
+    report = check_text("Can microneedling help stretch marks?\nYes, especially newer, pinkish ones.", matcher)
+    assert [(f.sentence.text[:3], [m.claim_id for m in f.claims]) for f in report.findings] == [("Yes", ["stretch-mark-reduction"])]
+    faq = check_text("Will microneedling get rid of my scars for good?\nNo treatment makes scars vanish.", matcher)
+    assert [h.flag_id for f in faq.findings for h in f.flags] == []  # an FAQ question on its own line promises nothing
+    rhetorical = check_text("Looking for smoother skin without invasive surgery? Book today.", matcher)
+    assert [h.flag_id for f in rhetorical.findings for h in f.flags] == ["non-invasive"]
+
+
+def test_a_heading_that_states_a_benefit_claims_it(matcher):
+    report = check_text("Benefits of CIT\nImproves Skin Texture\nSmoother skin in weeks.", matcher)
+    assert report.findings[0].sentence.text == "Improves Skin Texture"
+    assert [m.claim_id for m in report.findings[0].claims] == ["scar-tissue-remodelling"]
+    assert check_text("Collagen Induction Therapy\nBook a consultation today.", matcher).findings == []
+
+
+def test_wording_that_is_not_what_it_seems(matcher):
+    claims = lambda text: [(m.claim_id, m.direction) for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert claims("It's no wonder microneedling has become so popular.") == [("popularity-growth", "asserts")]
+    assert ("acne-scar-reduction", "asserts") in claims("Whether you have acne scars or fine lines, microneedling can help.")
+    assert claims("Most adults are good candidates for microneedling - but not everyone is.") == [
+        ("not-suitable-for-everyone", "asserts")]
+    assert [h.flag_id for f in check_text("Fillers fade away and need topping up.", matcher).findings for h in f.flags] == []

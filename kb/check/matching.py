@@ -24,11 +24,12 @@ from pathlib import Path
 from kb import vocab
 from kb.check.text import Sentence
 
-NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
+NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\b(?:that|which|who)\s+(?:aren't|"
+                         r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
                          r"adequate|appropriate|right|good|careful|strict)\b|^\W*(?:\d{1,2}[.)]\s*)?(?:don't|do not|never)\s+"
                          r"(?!expect|believe|think|assume)\w+", re.I)
-"""Negations that deny nothing said after them: "not only", a missing condition ("without proper care, ..."),
-and advice ("Don't pick at flaking skin", "Never reuse a cartridge")."""
+"""Negations that deny nothing said after them: "not only", a condition ("without proper care, ...", "rollers
+that aren't sterilised can harbour bacteria"), and advice ("Don't pick at flaking skin", "Never reuse a cartridge")."""
 NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
 HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
@@ -40,6 +41,8 @@ NEGATED_VERB = re.compile(r"\bnot\b|n't\b", re.I)
 DOES_NOT_HAPPEN = re.compile(r"\w*\s+(?:simply |just |really )?(?:don't|do not|doesn't|does not|never|won't|will not|can't|cannot)\s+"
                              r"(?:happen|occur|arise|develop)\b", re.I)
 """A core concept denied after it ("infections simply don't happen")."""
+NOT_EVERYONE_AFTER = re.compile(r"[^.;]{0,40}?\bnot (?:everyone|everybody|for everyone|all)\b", re.I)
+"""A core concept limited after it ("a good candidate for microneedling - not everyone is")."""
 BUT_CAN = re.compile(r"\bbut\s+(?:it|they|microneedling|the treatment|the procedure|this)\s+(?:can|may|might|could|will|does|do|often|usually|should)\b"
                      r"(?![^.;]*\b(?:not|never|no)\b)(?!\s+not\b)", re.I)
 """A positive clause after a denied one: the sentence limits the claim rather than denying it."""
@@ -59,7 +62,7 @@ def current_matcher(data_dir: Path, db_path: Path) -> "Matcher":
         return Matcher.from_database(build(data_dir, Path(folder) / "kb.db").db_path)
 
 
-CLAUSE_START = re.compile(r"[,;:(]|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
+CLAUSE_START = re.compile(r"[,;:(\u2013\u2014]|\s-\s|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
 CONDITIONS = {"if", "unless", "when"}
 """Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
 
@@ -98,8 +101,9 @@ the procedure in it, it makes only the claims that are about products (those who
 ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
 """A sentence that goes on about what the sentence before named ("Redness is common. It normally disappears" is
 left alone: "It" is usually the procedure)."""
-DOUBT = re.compile(r"^\W*whether\b|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
-"""A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing."""
+DOUBT = re.compile(r"^\W*whether\b(?!\s+(?:you|your)\b)|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
+"""A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing; "Whether you
+have acne scars or fine lines, microneedling..." is not doubt."""
 ANNOUNCES = re.compile(r"\b(?:in this (?:article|post|guide|blog|piece)|(?:we|i)(?:'ll| will| are going to)\s+(?:explore|discuss|"
                        r"cover|look at|explain|walk you through|break down|dive into)|this (?:article|post|guide) (?:will )?(?:explores?|"
                        r"discuss(?:es)?|covers?|looks? at|explains?)|read on to (?:learn|find out|discover))\b", re.I)
@@ -111,6 +115,9 @@ NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing
                             r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally))\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
+CAUSE_QUESTION = re.compile(r"^\W*(?:why|how) (?:do|does|did)\b.*\b(?:form|happen|develop|occur|appear|linger|get)\b|"
+                            r"^\W*what causes\b", re.I)
+"""A heading that asks how a condition arises ("Why do acne scars form?"): what answers it is background."""
 NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these|they|that|our|we|you|your|"
                                r"each|the (?:treatment|procedure|device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|"
                                r"session))\b", re.I)
@@ -324,7 +331,8 @@ class Matcher:
         product = ABOUT_A_PRODUCT.search(own)
         product = product.group("product") if product and "microneedl" not in own else ""
         stems = None
-        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own)) and not NAMES_THE_SUBJECT.search(own)
+        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own) or CAUSE_QUESTION.search(sentence.heading)) \
+            and not NAMES_THE_SUBJECT.search(own)
         cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
         for profile in self.profiles:
             said_in = text  # where the claim's core is, for telling assertion from denial
@@ -362,6 +370,9 @@ class Matcher:
     def flag_sentence(self, sentence: Sentence) -> list[FlagHit]:
         hits = []
         text = straight_quotes(sentence.text)
+        lowered = matching_text(text)
+        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered:
+            return hits  # "Fillers fade away": another treatment's wording is not an overstatement about this one
         for flag_id, label, pattern, why, claim_id in self.flags:
             found = pattern.search(text)
             if found and not _negated_before(text, found.start()):
@@ -401,7 +412,8 @@ def _core_negated(text: str, core: re.Pattern, opposite: re.Pattern | None = Non
 
 def _mention_negated(text: str, found: re.Match, opposite: re.Pattern | None, negative_claim: bool) -> bool:
     inverted = (negative_claim and bool(NEGATED_VERB.search(found.group(0)))) or bool(opposite and opposite.fullmatch(found.group(0)))
-    negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():]))
+    negated = _negated_before(text, found.start()) or bool(DOES_NOT_HAPPEN.match(text[found.end():])) or \
+        bool(NOT_EVERYONE_AFTER.match(text[found.end():]))
     if negated and not inverted and BUT_CAN.search(text[found.end():]):
         negated = False  # "it won't make deep scars disappear, but it can make them less noticeable" still claims a gain
     return negated != inverted

@@ -17,6 +17,12 @@ from kb.check.matching import ANAPHOR, ClaimMatch, FlagHit, Matcher, speaker_of
 from kb.check.text import CLOSING, Sentence, read_input, split_sentences
 
 DEFAULT_MIN_SCORE = 0.6
+CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:improves?|reduces?|boosts?|stimulates?|enhances?|minimi[sz]es?|fades?|"
+                              r"tightens?|treats?|smooths?|softens?|evens?|brightens?|increases?|promotes?|restores?|firms?|"
+                              r"lifts?|diminishes?|refines?|repairs?|rejuvenates?|lightens?|plumps?)\b", re.I)
+"""A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars") claims what it says."""
+YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b", re.I)
+"""An answer that affirms the question it follows."""
 
 CLAIM_VERBS = re.compile(r"\b(improv|reduc|boost|stimulat|treat|cure|heal|fade|remov|increas|prevent|tighten|rejuvenat|cause|"
                          r"enhanc|promot|repair|restor|eliminat|erase|smooth|firm|brighten|lift|minimi|diminish|clear|shrink|"
@@ -114,14 +120,25 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
         previous, previous_claims = sentence.text, {m.claim_id for m in claims}
         if sentence.kind == "question":  # "Is microneedling safe?" asks; it asserts nothing
             claims = []
-        elif sentence.kind == "heading":  # a title names a topic ("Collagen Induction Therapy"); it asserts nothing
-            claims = [m for m in claims if m.score == 1.0]
-        flags = matcher.flag_sentence(sentence)
+        elif sentence.kind == "heading" and not CLAIMING_HEADING.match(sentence.text):
+            claims = [m for m in claims if m.score == 1.0]  # a title names a topic ("Collagen Induction Therapy")
+        elif YES.match(sentence.text) and sentence.heading.rstrip(CLOSING).endswith("?"):
+            # "Can microneedling help stretch marks?" / "Yes, especially newer ones.": the answer says what was asked
+            asked = Sentence(sentence.heading, sentence.start, sentence.end)
+            claims += [m for m in matcher.match_sentence(asked, min_score, speaker) if m.claim_id not in {c.claim_id for c in claims}]
+        faq_question = sentence.kind == "question" and _whole_line(text, sentence)
+        flags = [] if faq_question else matcher.flag_sentence(sentence)  # "Will it get rid of my scars for good?" asks
         if claims or flags:
             findings.append(Finding(sentence, claims, flags))
         if not claims and looks_like_claim(sentence):
             candidates.append(sentence)
     return Report(source, len(sentences), findings, candidates)
+
+
+def _whole_line(text: str, sentence: Sentence) -> bool:
+    """Whether ``sentence`` is a line of its own (an FAQ question), not one sentence of a paragraph (a rhetorical
+    question such as "Looking for smoother skin without invasive surgery?" still carries flags)."""
+    return (sentence.start == 0 or text[sentence.start - 1] == "\n") and text[sentence.end:sentence.end + 1] in ("", "\n")
 
 
 def check_bytes(data: bytes, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE, source: str = "input") -> Report:
