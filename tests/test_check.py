@@ -533,3 +533,15 @@ def test_wording_that_is_not_what_it_seems(matcher):
     assert claims("Most adults are good candidates for microneedling - but not everyone is.") == [
         ("not-suitable-for-everyone", "asserts")]
     assert [h.flag_id for f in check_text("Fillers fade away and need topping up.", matcher).findings for h in f.flags] == []
+
+
+def test_several_absolutes_in_one_sentence_each_carry_their_flag(matcher):
+    (finding,) = check_text("Zero downtime, no side effects and safe for all skin types.", matcher).findings
+    assert sorted(h.flag_id for h in finding.flags) == ["no-downtime", "no-side-effects", "safe-all-skin-types"]
+    (finding,) = check_text("No treatment can make acne scars vanish, but needling softens them.", matcher).findings
+    assert finding.flags == []  # the removal is denied
+
+
+def test_zero_and_no_deny_the_side_effects_they_name(matcher):
+    (finding,) = check_text("Zero side effects and no redness afterwards.", matcher).findings
+    assert [(m.claim_id, m.direction) for m in finding.claims] == [("transient-irritation", "denies")]

@@ -30,7 +30,7 @@ NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|
                          r"(?!expect|believe|think|assume)\w+", re.I)
 """Negations that deny nothing said after them: "not only", a condition ("without proper care, ...", "rollers
 that aren't sterilised can harbour bacteria"), and advice ("Don't pick at flaking skin", "Never reuse a cartridge")."""
-NEGATION = re.compile(r"\b(not|no|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
+NEGATION = re.compile(r"\b(not|no|zero|never|cannot|without|none|neither|nor|unlikely|rarely|myth|misconception|untrue)\b|n't\b", re.I)
 HEDGE = re.compile(r"\b(may|might|can|could|possibly|potentially|some|often|typically|generally|usually|suggests?|modestly)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
 WORD_REST = re.compile(r"[a-z0-9]*")
@@ -112,7 +112,9 @@ names topics; it claims nothing about them."""
 NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing process|aging process|naturally (?:declin|decreas|slow|"
                             r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
                             r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics|"
-                            r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally))\b", re.I)
+                            r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally)|is made (?:up )?of|"
+                            r"consists of|(?:is|are) the result of|results? from|gives? (?:the |your )?skin its|beneath the skin|"
+                            r"(?:is|are) constantly)\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
 CAUSE_QUESTION = re.compile(r"^\W*(?:why|how) (?:do|does|did)\b.*\b(?:form|happen|develop|occur|appear|linger|get)\b|"
@@ -349,6 +351,8 @@ class Matcher:
                     said_in = straight_quotes(sentence.heading)  # "Who should avoid it?" / "- Anyone with active acne"
                 if profile.excluding and profile.excluding.search((own if core.search(own) else lowered) + " " + context):
                     continue
+                if own != lowered and not core.search(own) and not any(g.search(own) for g in others):
+                    continue  # a sentence going on from the one before must add something of its own to the claim
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \
                         not all(g.search(lowered) or (context and g.search(context)) for g in others):
                     continue
@@ -373,10 +377,13 @@ class Matcher:
         lowered = matching_text(text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered:
             return hits  # "Fillers fade away": another treatment's wording is not an overstatement about this one
-        for flag_id, label, pattern, why, claim_id in self.flags:
-            found = pattern.search(text)
-            if found and not _negated_before(text, found.start()):
-                hits.append(FlagHit(flag_id, label, found.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
+        found = [(flag, match) for flag in self.flags if (match := flag[2].search(text))]
+        blanked = text
+        for _, match in found:  # "zero downtime and safe for all skin types": one absolute does not negate the next
+            blanked = blanked[:match.start()] + " " * (match.end() - match.start()) + blanked[match.end():]
+        for (flag_id, label, _, why, claim_id), match in found:
+            if not _negated_before(blanked, match.start()):
+                hits.append(FlagHit(flag_id, label, match.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
         return hits
 
 
