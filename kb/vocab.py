@@ -498,7 +498,7 @@ CHECK_WORD_SETS = Vocabulary(
                        "respond|effective|results|option for|good for|great for|ideal for|suitable for|perfect for|"
                        "choice for|popular for|turn to|go to|reach for|one of the best|tool|works|look better|"
                        "improvement|candidate|concern|flatten|fill$|fill in|shallower|less deep|come in for|come to us for|book for|"
-                       "reason people"}),
+                       "reason people|getting rid|gets rid|never have to|stand a chance"}),
     ),
     extra_columns=("words",),
 )

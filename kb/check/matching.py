@@ -25,7 +25,7 @@ from kb import vocab
 from kb.check.text import Sentence
 
 NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\b(?:that|which|who)\s+(?:aren't|"
-                         r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
+                         r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bnever (?:have|need) to\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
                          r"adequate|appropriate|right|good|careful|strict)\b|^\W*(?:\d{1,2}[.)]\s*)?(?:don't|do not|never)\s+"
                          r"(?!expect|believe|think|assume)\w+", re.I)
 """Negations that deny nothing said after them: "not only", a condition ("without proper care, ...", "rollers
