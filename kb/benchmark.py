@@ -46,7 +46,7 @@ SCALES = {
 REQUESTS = {"smoke": (1, 5)}
 """(warm-up, timed) requests per page; every scale not listed uses (5, 50)."""
 UNCACHED = {"Cookie": "kb_benchmark=render"}
-"""A cookie makes the page cache step aside (kb.page_cache): the latency rows time Datasette rendering each page."""
+"""A cookie makes the page cache step aside (kb.web.page_cache): the latency rows time Datasette rendering each page."""
 CONNECTIONS = 200
 """Readers at once in the concurrency rows."""
 WRK_SECONDS = {"smoke": 2}

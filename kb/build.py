@@ -23,7 +23,7 @@ from sqlmodel import SQLModel, create_engine
 import kb
 from kb import grading, history, vocab
 from kb.grading.all_claims import Graded, grade_all, last_searches, link_statuses, rows_of, study_identities, study_notices
-from kb.evidence_map import render_svg
+from kb.web.evidence_map import render_svg
 from kb.datafiles import DEFAULT_DATA_DIR, Table, data_fingerprint, data_lock, gc_paused, read_all
 from kb.faults import failpoint
 from kb.models import (

@@ -111,7 +111,7 @@ def _build(data_dir: Path, db_path: Path, lock_wait: float) -> None:
 @WAIT_OPTION
 def serve(data_dir: Path, db_path: Path, host: str, port: int, lock_wait: float):
     """Build if data/ changed since the last build, then start Datasette."""
-    from kb.serve import run_server
+    from kb.web.serve import run_server
 
     if is_up_to_date(data_dir, db_path):
         click.echo(f"{db_path} is up to date with {data_dir}.")

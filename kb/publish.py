@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 from kb.build import build
 from kb.datafiles import DEFAULT_DATA_DIR
 from kb.metadata import DATABASE, SETTINGS, metadata_json
-from kb.serve import PACKAGE_DIR, PLUGINS_DIR, STATIC_DIR, TEMPLATES_DIR
+from kb.web.serve import PACKAGE_DIR, PLUGINS_DIR, STATIC_DIR, TEMPLATES_DIR
 
 PYPROJECT = PACKAGE_DIR.parent / "pyproject.toml"
 PORT = 8001

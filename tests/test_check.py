@@ -16,7 +16,7 @@ from kb import vocab
 from kb.check import CheckInputError, Matcher, check_text, evaluate, read_input, split_sentences
 from kb.check.report import render_text
 from kb.cli import cli
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import DATA, REPO, read_csv
 
 SEED = DATA / "articles" / "skin-deep-needling.txt"

@@ -10,7 +10,7 @@ import pytest
 from kb.metadata import (
     COLUMNS_DOC_PATH, GRADING_DOC_PATH, QUERIES, SETTINGS, columns_markdown, grading_markdown, metadata_json,
 )
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import REPO
 
 

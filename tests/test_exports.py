@@ -176,7 +176,7 @@ def test_claimreview_uses_the_article_url_when_known(conn):
 @pytest.fixture
 def datasette(built_db):
     from conftest import REPO
-    from kb.serve import make_datasette
+    from kb.web.serve import make_datasette
 
     return make_datasette(built_db, REPO / "metadata.json")
 
@@ -217,7 +217,7 @@ async def test_claimreview_cannot_break_out_of_its_script(datasette, built_db, t
     connection.commit()
     connection.close()
     from conftest import REPO
-    from kb.serve import make_datasette
+    from kb.web.serve import make_datasette
 
     page = await make_datasette(db, REPO / "metadata.json").client.get(f"/kb/claims/{claim_id}")
     assert 'id="kb-claimreview"' in page.text and "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page.text

@@ -11,7 +11,7 @@ from kb.build import build
 from kb.cli import cli
 from kb.datafiles import data_fingerprint
 from kb.history import history_path, reason
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import REPO, read_csv, write_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"

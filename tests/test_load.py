@@ -17,7 +17,7 @@ from kb.cli import cli
 from kb.datafiles import DataLocked, data_fingerprint, data_lock
 from kb.load import LoadFailed, load
 from kb.loaders.records import LinkSpec
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import REPO, leave_gaps, read_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"

@@ -11,7 +11,7 @@ from kb.cli import cli
 from kb.load import load
 from kb.loaders import pubmed_xml
 from kb.loaders.records import clean_doi
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import REPO, read_csv
 
 OWN = Path(__file__).parent / "fixtures" / "exports"

@@ -15,7 +15,7 @@ from kb.load import LoadFailed, load
 from kb.loaders import detect
 from kb.loaders.retraction_watch import COLUMNS
 from kb.loads import unload
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from kb.vocab import NoticeNature, Scenario
 from tests.conftest import REPO, read_csv
 from tests.test_history import query

@@ -9,11 +9,11 @@ from html import escape
 import pytest
 from markupsafe import escape as page_escape
 
-import kb.pages
+import kb.web.pages
 
 from kb.build import build
-from kb.pages import Segment, paragraphs, segments
-from kb.serve import make_datasette
+from kb.web.pages import Segment, paragraphs, segments
+from kb.web.serve import make_datasette
 from kb import vocab
 from tests.conftest import POOLED_CLAIM, REPO, add_poolable_outcomes, edit_row, read_csv, write_csv
 
@@ -231,7 +231,7 @@ async def test_home_page_has_counts_map_search_and_summary_first(datasette):
 
 
 async def test_home_page_lists_the_first_claims_of_each_verdict_and_links_to_the_rest(datasette, monkeypatch):
-    monkeypatch.setattr(kb.pages, "HOME_CLAIMS_PER_VERDICT", 2)
+    monkeypatch.setattr(kb.web.pages, "HOME_CLAIMS_PER_VERDICT", 2)
     html = (await datasette.client.get("/")).text
     claim_list = re.search(r'id="kb-claim-list">(.*?)</div>', html, re.S).group(1)
     groups = re.findall(r"<h3>(.*?) \((\d+)\)</h3>\s*<ul>(.*?)</ul>\s*(<p class=\"kb-more\">.*?</p>)?", claim_list, re.S)
@@ -258,7 +258,7 @@ async def test_evidence_map_is_served_as_svg(datasette):
 def test_svg_markers_sit_on_their_certainty_tick(monkeypatch):
     import matplotlib.axes
 
-    from kb import evidence_map
+    from kb.web import evidence_map
 
     drawn = []
     original = matplotlib.axes.Axes.scatter
@@ -273,7 +273,7 @@ async def test_evidence_map_page_links_every_claim_and_folds_crowded_cells(datas
     html = (await datasette.client.get("/-/evidence-map")).text
     claims = read_csv(REPO / "data" / "claims.csv")
     assert set(re.findall(r'class="kb-map-marker" href="/kb/claims/([^"]+)"', html)) == {c["id"] for c in claims}
-    monkeypatch.setattr(kb.pages, "MAP_CLAIMS_PER_CELL", 1)
+    monkeypatch.setattr(kb.web.pages, "MAP_CLAIMS_PER_CELL", 1)
     fresh = make_datasette(built_db, REPO / "metadata.json")  # the first server has the page in its cache
     html = (await fresh.client.get("/-/evidence-map")).text
     assert re.search(r'href="/kb/claim_summary\?verdict=supported&amp;certainty=very_low">\d+ more</a>', html)
@@ -282,7 +282,7 @@ async def test_evidence_map_page_links_every_claim_and_folds_crowded_cells(datas
 def test_every_verdict_has_its_own_highlight_colour():
     from kb import vocab
 
-    css = kb.pages.vocabulary_css()
+    css = kb.web.pages.vocabulary_css()
     colours = {v: re.search(rf"mark\.kb-mark-{v} {{ background: ([^;]+);", css).group(1) for v in vocab.VERDICTS.values()}
     assert len(set(colours.values())) == len(colours)
 
@@ -300,7 +300,7 @@ async def test_identifiers_and_urls_are_links_in_datasette_tables(datasette):
 
 
 def test_only_http_urls_and_well_formed_identifiers_become_links():
-    from kb.pages import linked_cell
+    from kb.web.pages import linked_cell
 
     assert linked_cell("url", "javascript:alert(1)") is None
     assert linked_cell("url", "data:text/html,<script>") is None

@@ -67,7 +67,7 @@ def get(url: str) -> str:
 
 def test_bundle_holds_what_the_container_needs(bundle):
     for name in ("kb.db", "inspect.json", "metadata.json", "requirements.txt", "Dockerfile",
-                 "templates/row-kb-claims.html", "plugins/kb_pages.py", "plugins/kb_exports.py", "static/kb.css", "kb/pages.py"):
+                 "templates/row-kb-claims.html", "plugins/kb_pages.py", "plugins/kb_exports.py", "static/kb.css", "kb/web/pages.py"):
         assert (bundle / name).is_file(), name
     assert (bundle / "metadata.json").read_text() == metadata_json()
     counts = json.loads((bundle / "inspect.json").read_text())["kb"]["tables"]

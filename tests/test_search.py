@@ -8,8 +8,8 @@ import pytest
 
 from kb import vocab
 from kb.build import build
-from kb.search import MAX_WORDS, parse
-from kb.serve import make_datasette
+from kb.web.search import MAX_WORDS, parse
+from kb.web.serve import make_datasette
 from tests.conftest import REPO, edit_row, read_csv
 
 ODD_INPUTS = ['"', '""', "'", "(", ")", "scar)", "((scar", "*", "scar*", "NEAR", "NEAR(scar collagen, 2)", "-", "- scar",

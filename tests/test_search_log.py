@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kb.build import build
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from kb.validate import validate
 from tests.conftest import REPO, read_csv, write_csv
 from tests.test_history import query

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from kb.build import build
 from kb.cli import cli
 from kb.load import load
-from kb.serve import make_datasette
+from kb.web.serve import make_datasette
 from tests.conftest import DATA, REPO, edit_row, running_server
 
 OWN = Path(__file__).parent / "fixtures" / "exports"

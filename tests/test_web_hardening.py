@@ -10,10 +10,10 @@ import sqlite3
 import pytest
 
 from kb.build import build
-from kb.page_cache import CachingApp, PageStore
-from kb.plugins.kb_pages import CHECK_LIMIT, CONCURRENT_CHECKS, ECHO_LIMIT, check_slots
-from kb.request_limits import MAX_POST_BYTES
-from kb.serve import make_datasette
+from kb.web.page_cache import CachingApp, PageStore
+from kb.web.plugins.kb_pages import CHECK_LIMIT, CONCURRENT_CHECKS, ECHO_LIMIT, check_slots
+from kb.web.request_limits import MAX_POST_BYTES
+from kb.web.serve import make_datasette
 from kb.validate import validate
 from tests.conftest import REPO, edit_row, read_csv
 
@@ -237,7 +237,7 @@ async def test_only_200s_to_anonymous_gets_are_stored(datasette):
 
 
 def test_the_store_drops_the_least_recently_used_pages_beyond_its_size():
-    from kb.page_cache import ENTRY_OVERHEAD, Entry
+    from kb.web.page_cache import ENTRY_OVERHEAD, Entry
 
     store = PageStore(max_total_bytes=2 * (100 + ENTRY_OVERHEAD) + 50, max_entry_bytes=200)
     for name in "abc":

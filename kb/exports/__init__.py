@@ -2,5 +2,5 @@
 
 Each module turns rows of the built ``kb.db`` into one format; ``kb release``
 (:mod:`kb.release`) writes them into a release, and the Datasette plugin
-``kb/plugins/kb_exports.py`` serves them from the site.
+``kb/web/plugins/kb_exports.py`` serves them from the site.
 """

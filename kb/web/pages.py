@@ -1,7 +1,7 @@
 """What the reviewer's pages show: the data behind the claim, study, article and home pages.
 
-The Datasette plugin (``kb/plugins/kb_pages.py``) calls these functions and
-hands their results to the templates in ``kb/templates``; all logic lives
+The Datasette plugin (``kb/web/plugins/kb_pages.py``) calls these functions and
+hands their results to the templates in ``kb/web/templates``; all logic lives
 here.  Every value is returned as plain data: the templates escape it
 (Jinja autoescape), so text from the data can never become markup.
 """
@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from kb import vocab
 from kb.citations import cite, link_cited
-from kb.evidence_map import grid, kind_styles
+from kb.web.evidence_map import grid, kind_styles
 from kb.validate import is_web_url, split_ids
 
 PREFERRED_TABLE_ORDER = ("claim_summary", "claims", "studies", "claim_evidence", "claim_certainty", "articles")
@@ -319,10 +319,10 @@ SEARCH_LIMIT = 50
 async def search(db, text: str, limit: int = SEARCH_LIMIT) -> dict:
     """Claims and studies matching ``text`` in their full-text indexes, best first, with what the reader should know.
 
-    Any text is safe: :func:`kb.search.parse` reduces it to quoted words and synonym alternatives.  When no claim or
+    Any text is safe: :func:`kb.web.search.parse` reduces it to quoted words and synonym alternatives.  When no claim or
     study has every word, rows with any of them are shown instead, and the message says so.
     """
-    from kb.search import MAX_WORDS, parse
+    from kb.web.search import MAX_WORDS, parse
 
     query = parse(text)
     result = {"query": text, "claims": [], "studies": [], "messages": [],

@@ -1,7 +1,7 @@
 """Datasette plugin: the site around the pages (identifier links in every table, the methods page,
 the evidence map page, the vocabulary's colours) and the fact-checker's comforts in Datasette's tables.
 
-Thin on purpose: logic lives in :mod:`kb.pages` and :mod:`kb.publish`, markup in kb/templates.
+Thin on purpose: logic lives in :mod:`kb.web.pages` and :mod:`kb.publish`, markup in kb/web/templates.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from kb import pages
+from kb.web import pages
 
 
 @hookimpl

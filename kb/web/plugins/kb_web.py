@@ -1,6 +1,6 @@
-"""Datasette plugin: how the site answers many readers and hostile requests (see kb.page_cache, kb.request_limits).
+"""Datasette plugin: how the site answers many readers and hostile requests (see kb.web.page_cache, kb.web.request_limits).
 
-Thin on purpose: the middleware lives in :mod:`kb.page_cache` and :mod:`kb.request_limits`.
+Thin on purpose: the middleware lives in :mod:`kb.web.page_cache` and :mod:`kb.web.request_limits`.
 """
 
 import os
@@ -9,8 +9,8 @@ from pathlib import Path
 from datasette import hookimpl
 
 from kb.build import built_fingerprint
-from kb.page_cache import CachingApp
-from kb.request_limits import PostGuard
+from kb.web.page_cache import CachingApp
+from kb.web.request_limits import PostGuard
 
 
 def served_fingerprint(datasette) -> str | None:

@@ -20,7 +20,7 @@ imitate; they keep the size limit but need no cookie.
 
 from __future__ import annotations
 
-from kb.page_cache import CSRF_COOKIE
+from kb.web.page_cache import CSRF_COOKIE
 
 MAX_POST_BYTES = 2_000_000
 """Largest POST body read: the check page's form with its largest text (kb_pages.CHECK_LIMIT characters) fits."""

@@ -1,6 +1,6 @@
 """Datasette plugin: the reviewer's pages (claim, study, article, home, search) and the evidence map.
 
-Thin on purpose: data comes from :mod:`kb.pages`, markup from kb/templates.
+Thin on purpose: data comes from :mod:`kb.web.pages`, markup from kb/web/templates.
 """
 
 import asyncio
@@ -9,8 +9,8 @@ from datasette import hookimpl
 from datasette.utils import urlsafe_components
 from datasette.utils.asgi import NotFound, Response
 
-from kb import pages
-from kb.serve import follow_latest_build
+from kb.web import pages
+from kb.web.serve import follow_latest_build
 from kb.validate import is_web_url
 
 ROW_PAGES = {
@@ -90,7 +90,7 @@ def check_slots(datasette) -> asyncio.Semaphore:
 
 
 async def check(datasette, request):
-    """Paste an article, get the kb check report (POST, protected by Datasette's CSRF token; see kb.request_limits)."""
+    """Paste an article, get the kb check report (POST, protected by Datasette's CSRF token; see kb.web.request_limits)."""
     from kb.check import CheckInputError, Matcher, check_bytes
 
     db = datasette.get_database()

@@ -24,10 +24,11 @@ from datasette.database import Database, connections
 
 from kb.metadata import DATABASE, METADATA_PATH, SETTINGS
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-PLUGINS_DIR = PACKAGE_DIR / "plugins"
-STATIC_DIR = PACKAGE_DIR / "static"
+WEB_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = WEB_DIR.parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+PLUGINS_DIR = WEB_DIR / "plugins"
+STATIC_DIR = WEB_DIR / "static"
 
 
 def load_metadata(db_path: Path, metadata_path: Path = METADATA_PATH) -> dict:

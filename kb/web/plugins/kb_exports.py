@@ -3,7 +3,7 @@
 - ``/-/export/studies.{ris,bib,csl.json}``: every study (with a verified title) as a bibliography;
 - ``/-/export/claims/<claim id>.{ris,bib,csl.json}``: the studies linked to one claim;
 - on each claim page, its schema.org ClaimReview as JSON-LD and links to those files
-  (``kb/templates/_kb_claim_exports.html``), dated by the database's build;
+  (``kb/web/templates/_kb_claim_exports.html``), dated by the database's build;
 - the studies table's action menu links to the study downloads.
 
 Thin on purpose: the formats live in :mod:`kb.exports`.
