@@ -48,7 +48,7 @@ _EXTRA_COLUMN_DOCS = {
     "risk_of_bias_tool": "The risk-of-bias tool studies of this design are judged with (see risk_of_bias_tools).",
     "tool": "The risk-of-bias tool the domain belongs to (see risk_of_bias_tools).",
     "synonyms": "The words a search expands to, separated by |; a query naming any of them searches for all of them.",
-    "words": "The words of the list, separated by |; each matches words that start with it.",
+    "words": "The words of the list, separated by |; each matches words that start with it (ending in $, the whole word or its plural).",
 }
 
 LOOKUP_MODELS: dict[str, type[SQLModel]] = {v.table: _lookup_model(v) for v in vocab.ALL}

@@ -487,17 +487,17 @@ CHECK_WORD_SETS = Vocabulary(
     "check_word_sets",
     "Shared word lists for `kb check`: a claim's terms (`claim_terms`) name one as `@value` instead of repeating it, "
     "so that every benefit claim hears the same ways of saying that a treatment works. Each word matches words that "
-    "start with it.",
+    "start with it (ending in `$`, the whole word or its plural).",
     (
         Term("improves", "Improves", "Ways of saying that a treatment improves a condition, or is used for it: "
              "'fades', 'softens', 'helps with', 'makes less visible', 'ideal for', 'doctors turn to it for'.",
-             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|solution|eliminat|cure|pair|combin|heal$|visib|lessen|"
-                       "break down|better|clear|less noticeable|less visible|less obvious|fewer|tackle|address|combat|"
-                       "fight|correct|refin|blur|blend|restor|repair|revers|transform|difference|eras|get rid|goodbye|"
-                       "banish|vanish|disappear|melt|benefit|help|use|offer|recommend|target|work on|works on|"
-                       "respond|effective|results|option for|good for|great for|ideal for|suitable for|perfect for|"
-                       "choice for|popular for|turn to|go to|reach for|one of the best|tool|works|look better|"
-                       "improvement|candidate|concern|flatten|fill$|fill in|shallower|less deep|come in for|come to us for|book for|"
+             {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|"
+                       "solution|eliminat|cure|pair|combin|heal$|visib|lessen|break down|better|clear|less noticeable|"
+                       "less obvious|fewer|tackle|address|combat|fight|correct|refin|blur|blend|restor|repair|revers|"
+                       "transform|difference|eras|get rid|goodbye|banish|vanish|disappear|melt|benefit|help|use|offer|"
+                       "recommend|target|work on|respond|effective|results|option for|good for|great for|ideal for|"
+                       "suitable for|perfect for|choice for|popular for|turn to|go to|reach for|one of the best|tool|works|"
+                       "candidate|concern|flatten|fill$|shallower|less deep|come in for|come to us for|book for|"
                        "reason people|getting rid|gets rid|never have to|stand a chance"}),
     ),
     extra_columns=("words",),

@@ -113,7 +113,7 @@ NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing
                             r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
                             r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics|"
                             r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally)|is made (?:up )?of|"
-                            r"consists of|(?:is|are) the result of|results? from|gives? (?:the |your )?skin its|beneath the skin|"
+                            r"consists of|results? from|gives? (?:the |your )?skin its|beneath the skin|"
                             r"(?:is|are) constantly)\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 MAX_BYTES = 10_000_000
 MAX_CHARACTERS = 2_000_000
 
-ABBREVIATIONS = {"e.g", "i.e", "dr", "vs", "etc", "approx", "fig", "no", "mr", "mrs", "ms", "prof", "st", "al", "ca", "cf", "inc", "ltd"}
+ABBREVIATIONS = {"e.g", "i.e", "dr", "vs", "etc", "approx", "fig", "mr", "mrs", "ms", "prof", "st", "al", "ca", "cf", "inc", "ltd"}
+"""Words a full stop does not end a sentence after ("No." does only when no number follows: "No. 5")."""
 WORD = re.compile(r"[a-z0-9]+")
 HIDDEN_TAGS = ("head", "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe", "button", "select")
 BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "section", "article",
@@ -113,7 +114,7 @@ def split_sentences(text: str) -> list[Sentence]:
         for match in re.finditer(r"[.!?]+[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])", line):
             before = line[start:match.start()].split()
             last = before[-1].lower().rstrip(".") if before else ""
-            if (last in ABBREVIATIONS and not (last == "no" and not line[match.end():match.end() + 1].isdigit())) or \
+            if last in ABBREVIATIONS or (last == "no" and line[match.end():match.end() + 1].isdigit()) or \
                     (len(before) == 1 and last.isdigit()) or (len(last) == 1 and last.isalpha()):
                 continue
             _add(sentences, line, start, match.end(), position)
