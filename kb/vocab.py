@@ -494,11 +494,11 @@ CHECK_WORD_SETS = Vocabulary(
              {"words": "reduc|improv|fade|fading|diminish|smooth|soften|softer|minimi|treat$|treating|remov|gone|go away|"
                        "solution|eliminat|cure|pair|combin|heal$|visib|lessen|break down|better|clear|less noticeable|"
                        "less obvious|fewer|tackle|address|combat|fight|correct|refin|blur|blend|restor|repair|revers|"
-                       "transform|difference|eras|get rid|goodbye|banish|vanish|disappear|melt|benefit|help|use|offer|"
+                       "transform|difference|eras|rid of|goodbye|banish|vanish|disappear|melt|benefit|help|use|offer|"
                        "recommend|target|work on|respond|effective|results|option for|good for|great for|ideal for|"
                        "suitable for|perfect for|choice for|popular for|turn to|go to|reach for|one of the best|tool|works|"
                        "candidate|concern|flatten|fill$|shallower|less deep|come in for|come to us for|book for|"
-                       "reason people|getting rid|gets rid|never have to|stand a chance"}),
+                       "reason people|never have to|stand a chance|treatment for|treatments for|procedure for|wipe|shines"}),
     ),
     extra_columns=("words",),
 )

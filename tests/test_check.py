@@ -66,6 +66,27 @@ BROADER_WORDINGS = [
     ("instant-results", "You will see results immediately."),
     ("permanent", "Your skin stays smooth forever."),
     ("painless", "You won't feel a thing."),
+    ("guaranteed", "You'll see real results after your course."),
+    ("guaranteed", "We know you will be obsessed with your glowing results."),
+    ("guaranteed", "Smoother skin is, without a doubt, achievable."),
+    ("guaranteed", "100% satisfaction or your next session is free."),
+    ("instant-results", "Mild texture problems may only need one session."),
+    ("instant-results", "After just one micro-needling session, pores look smaller."),
+    ("instant-results", "A brighter complexion from the very first use."),
+    ("instant-results", "Have it done in the evening and wake up glowing."),
+    ("no-downtime", "It renews the skin without heat, downtime or burns."),
+    ("no-downtime", "There is nothing to heal afterwards."),
+    ("no-downtime", "No one will ever guess you had a treatment."),
+    ("painless", "With numbing cream, pain is minimal or nonexistent."),
+    ("painless", "The only sensation you should feel is light pressure."),
+    ("painless", "It feels like a gentle massage."),
+    ("works-for-everyone", "Everyone should give this treatment a go."),
+    ("works-for-everyone", "Anyone can use a roller at home."),
+    ("no-risk", "This procedure is very harmless to your skin."),
+    ("cure", "Book now and rid of your acne scars."),
+    ("permanent", "No more pitted cheeks, ever."),
+    ("multiplied-effect", "Needling triples the power of your serum."),
+    ("cure", "It is praised for eliminating dark spots and rough texture."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -75,6 +96,10 @@ NEAR_MISSES = [
     "Results build over three to six sessions, a month apart.",
     "The serum is absorbed better through the channels.",
     "Infection is rare when the tools are sterile.",
+    "You will likely be red and sensitive for a day or two.",
+    "Collagen makes up 75% of our skin.",
+    "Many side effects can be minimised or eliminated through good preparation.",
+    "Results build without the need for time off in most cases, though you may be pink for a day.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -545,3 +570,55 @@ def test_several_absolutes_in_one_sentence_each_carry_their_flag(matcher):
 def test_zero_and_no_deny_the_side_effects_they_name(matcher):
     (finding,) = check_text("Zero side effects and no redness afterwards.", matcher).findings
     assert [(m.claim_id, m.direction) for m in finding.claims] == [("transient-irritation", "denies")]
+
+
+def test_an_faq_answer_of_yes_or_no_says_what_was_asked(matcher):
+    def said(text):
+        report = check_text(text, matcher)
+        return [(m.claim_id, m.direction) for f in report.findings for m in f.claims], [h.flag_id for f in report.findings for h in f.flags]
+    assert said("Does it hurt?\nNo. We apply a numbing cream first.") == ([], ["painless"])
+    assert said("Is there any downtime?\nNope, you can head out for lunch.") == ([], ["no-downtime"])
+    assert said("Is microneedling safe for all skin types?\nYes.") == ([], ["safe-all-skin-types"])
+    assert said("Can microneedling cause dark patches in darker skin?\nNo. It does not use heat, so pigment cells are left alone.") \
+        == ([("pih-darker-skin", "denies")], [])  # "It does not ..." is not a "yes"
+    assert said("Is it painful?\nNo downtime is needed, but it can sting.")[1] == ["no-downtime"]  # "No downtime" answers nothing
+
+
+def test_a_one_word_line_goes_on_the_list_above_it(matcher):
+    text = "It is used to treat:\nAcne scars\nLarge pores\nHyperpigmentation\nDoes it hurt?\nRisks\nIt can sting."
+    kinds = {s.text: (s.kind, s.heading) for s in split_sentences(text)}
+    assert kinds["Hyperpigmentation"] == ("item", "It is used to treat:")
+    assert kinds["It can sting."] == ("sentence", "Risks")  # "Risks" heads what follows
+    claims = [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]
+    assert claims[:2] == ["acne-scar-reduction", "hyperpigmentation-treatment"]
+
+
+def test_citation_markers_end_a_sentence():
+    text = "Microneedling uses fine needles.[1] It is used for acne scars.[2][3] Redness settles in two days."
+    assert [s.text for s in split_sentences(text)] == ["Microneedling uses fine needles.[1]", "It is used for acne scars.[2][3]",
+                                                       "Redness settles in two days."]
+
+
+def test_coordinated_kinds_of_scar(matcher):
+    claims = lambda text: sorted(m.claim_id for f in check_text(text, matcher).findings for m in f.claims)  # noqa: E731
+    assert claims("Microneedling can improve acne & surgical scars.") == ["acne-scar-reduction", "surgical-scar-reduction"]
+    assert claims("Deeper settings treat surgical and traumatic scars.") == ["surgical-scar-reduction"]
+    assert claims("It reduces scars caused by acne, surgery or burns.") == ["acne-scar-reduction", "surgical-scar-reduction"]
+
+
+def test_a_background_sentence_in_a_list_claims_nothing(matcher):
+    report = check_text("Benefits of microneedling\n- It boosts collagen.\n- Acne is caused by blocked pores and bacteria.", matcher)
+    assert [(f.sentence.text[:6], [m.claim_id for m in f.claims]) for f in report.findings] == [("- It b", ["collagen-induction"])]
+
+
+def test_a_myth_names_an_overstatement_without_making_it(matcher):
+    report = check_text("Myth 2: Results are immediate\nMost people see a gradual change.", matcher)
+    assert [h.flag_id for f in report.findings for h in f.flags] == []
+    assert [h.flag_id for f in check_text("Results are immediate.", matcher).findings for h in f.flags] == ["instant-results"]
+
+
+def test_significant_said_of_comfort_or_healing_is_not_the_size_of_the_improvement(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert "improvement-magnitude" not in claims("Numbing cream significantly reduces discomfort during microneedling of the face.")
+    assert "improvement-magnitude" not in claims("Needling sets off the skin's incredible ability to heal and make collagen.")
+    assert "improvement-magnitude" in claims("Microneedling can significantly improve the appearance of acne scars.")

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kb import vocab
-from kb.check.text import Sentence
+from kb.check.text import CLOSING, Sentence
 
 NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\b(?:that|which|who)\s+(?:aren't|"
                          r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bnever (?:have|need) to\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
@@ -106,25 +106,27 @@ DOUBT = re.compile(r"^\W*whether\b(?!\s+(?:you|your)\b)|\b(unclear|not clear|les
 have acne scars or fine lines, microneedling..." is not doubt."""
 ANNOUNCES = re.compile(r"\b(?:in this (?:article|post|guide|blog|piece)|(?:we|i)(?:'ll| will| are going to)\s+(?:explore|discuss|"
                        r"cover|look at|explain|walk you through|break down|dive into)|this (?:article|post|guide) (?:will )?(?:explores?|"
-                       r"discuss(?:es)?|covers?|looks? at|explains?)|read on to (?:learn|find out|discover))\b", re.I)
+                       r"discuss(?:es)?|covers?|looks? at|explains?|aims to|sets out to)|read on to (?:learn|find out|discover))\b", re.I)
 """A sentence that announces what the page will discuss ("In this post we'll explore the benefits and side effects")
 names topics; it claims nothing about them."""
 NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing process|aging process|naturally (?:declin|decreas|slow|"
                             r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
-                            r"(?:occur|form|develop|appear|happen)s? when|protein that|puberty|growth spurt|weight gain|genetics|"
+                            r"(?:occur|form|develop|appear|happen)s? when|proteins? (?:that|which)|essential (?:for|to) (?:maintaining|keeping)|puberty|growth spurt|weight gain|genetics|"
                             r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally)|is made (?:up )?of|"
-                            r"consists of|results? from|gives? (?:the |your )?skin its|beneath the skin|"
+                            r"consists of|makes? up \d|results? from|gives? (?:the |your )?skin its|beneath the skin|"
                             r"(?:is|are) constantly)\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
 CAUSE_QUESTION = re.compile(r"^\W*(?:why|how) (?:do|does|did)\b.*\b(?:form|happen|develop|occur|appear|linger|get)\b|"
                             r"^\W*what causes\b", re.I)
 """A heading that asks how a condition arises ("Why do acne scars form?"): what answers it is background."""
-NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these|they|that|our|we|you|your|"
+NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these(?! proteins| fibres| fibers)|they|that|our|we|you|your|"
                                r"each|the (?:treatment|procedure|device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|"
                                r"session))\b", re.I)
 """A sentence that names the procedure or its results, or opens with what stands for it."""
-CURE_ONLY = re.compile(r"(?:eliminat|eras|remov|cure|get rid|disappear|vanish|banish|completely|entirely)\w*", re.I)
+MYTH = re.compile(r"^\W*(?:myth|misconception)(?:\s*#?\d+)?\s*[:.\u2013\u2014-]", re.I)
+"""A sentence or heading that labels what follows as a myth ("Myth 2: Results are immediate")."""
+CURE_ONLY = re.compile(r"(?:eliminat|eras|remov|cure|rid of|disappear|vanish|banish|completely|entirely)\w*", re.I)
 """Words that promise removal: "it won't eliminate deep stretch marks" denies a cure, not an improvement."""
 BENEFIT_HEADING = re.compile(r"\b(benefits?|advantages?|love|why|results?|treats?|treatments?|helps?|improves?|concerns?|"
                              r"(good|great|ideal|perfect|best|used|recommended|suited|suitable|effective) for|can do|what it does|"
@@ -241,9 +243,10 @@ def straight_quotes(text: str) -> str:
 
 
 def matching_text(text: str) -> str:
-    """``text`` lowered, every name of the procedure read as "microneedling": a name such as "collagen induction
-    therapy" says nothing about collagen, and "dermapen" or "derma rollers" name the procedure a claim is about."""
-    return PROCEDURE_NAMES.sub("microneedling", straight_quotes(text).lower())
+    """``text`` lowered, "&" read as "and", every name of the procedure read as "microneedling": a name such as
+    "collagen induction therapy" says nothing about collagen, and "dermapen" or "derma rollers" name the procedure a
+    claim is about."""
+    return PROCEDURE_NAMES.sub("microneedling", straight_quotes(text).lower().replace("&", " and "))
 
 
 def _stems(text: str) -> set[str]:
@@ -333,7 +336,7 @@ class Matcher:
         product = ABOUT_A_PRODUCT.search(own)
         product = product.group("product") if product and "microneedl" not in own else ""
         stems = None
-        background = sentence.kind != "item" and bool(NATURAL_COURSE.search(own) or CAUSE_QUESTION.search(sentence.heading)) \
+        background = (sentence.kind != "item" or text.rstrip(CLOSING).endswith(".")) and bool(NATURAL_COURSE.search(own) or CAUSE_QUESTION.search(sentence.heading)) \
             and not NAMES_THE_SUBJECT.search(own)
         cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
         for profile in self.profiles:
@@ -377,6 +380,8 @@ class Matcher:
         lowered = matching_text(text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered:
             return hits  # "Fillers fade away": another treatment's wording is not an overstatement about this one
+        if MYTH.match(text):
+            return hits  # "Myth 2: Results are immediate" names the overstatement to refute it
         found = [(flag, match) for flag in self.flags if (match := flag[2].search(text))]
         blanked = text
         for _, match in found:  # "zero downtime and safe for all skin types": one absolute does not negate the next

@@ -21,8 +21,14 @@ CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:improves?|reduces?|boo
                               r"tightens?|treats?|smooths?|softens?|evens?|brightens?|increases?|promotes?|restores?|firms?|"
                               r"lifts?|diminishes?|refines?|repairs?|rejuvenates?|lightens?|plumps?)\b", re.I)
 """A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars") claims what it says."""
-YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b", re.I)
+YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b(?!\s+not\b)", re.I)
 """An answer that affirms the question it follows."""
+NO = re.compile(r"^\W*(?:A:\s*)?(?:no|nope|not at all|not really|absolutely not)\s*(?:[.,!;:\u2013\u2014-]|$)", re.I)
+"""An answer that says no to the question it follows ("No." / "Not at all, ..."; not "No downtime is needed")."""
+ASKED = re.compile(r"^\W*(?P<aux>is|are|does|do|will|would|can|could|should)\s+(?P<subject>there|it|this|that|i|you|"
+                   r"microneedling|the treatment|the procedure|[\w-]+)\s+(?P<rest>.+?)\W*$", re.I)
+"""A yes/no question, in parts: "Does it hurt?" is "does" + "it" + "hurt"."""
+ANY = re.compile(r"^(?:any|much|a lot of)\s+", re.I)
 
 CLAIM_VERBS = re.compile(r"\b(improv|reduc|boost|stimulat|treat|cure|heal|fade|remov|increas|prevent|tighten|rejuvenat|cause|"
                          r"enhanc|promot|repair|restor|eliminat|erase|smooth|firm|brighten|lift|minimi|diminish|clear|shrink|"
@@ -122,17 +128,32 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
             claims = []
         elif sentence.kind == "heading" and not CLAIMING_HEADING.match(sentence.text):
             claims = [m for m in claims if m.score == 1.0]  # a title names a topic ("Collagen Induction Therapy")
-        elif YES.match(sentence.text) and sentence.heading.rstrip(CLOSING).endswith("?"):
-            # "Can microneedling help stretch marks?" / "Yes, especially newer ones.": the answer says what was asked
-            asked = Sentence(sentence.heading, sentence.start, sentence.end)
-            claims += [m for m in matcher.match_sentence(asked, min_score, speaker) if m.claim_id not in {c.claim_id for c in claims}]
         faq_question = sentence.kind == "question" and _whole_line(text, sentence)
         flags = [] if faq_question else matcher.flag_sentence(sentence)  # "Will it get rid of my scars for good?" asks
+        if sentence.heading.rstrip(CLOSING).endswith("?") and (YES.match(sentence.text) or NO.match(sentence.text)):
+            # "Can microneedling help stretch marks?" / "Yes, especially newer ones.": the answer says what was asked;
+            # "Does it hurt?" / "No.": the answer says it does not hurt
+            said = sentence.heading if YES.match(sentence.text) else denial_of(sentence.heading)
+            answered = Sentence(said, sentence.start, sentence.end)
+            claims += [m for m in matcher.match_sentence(answered, min_score, speaker) if m.claim_id not in {c.claim_id for c in claims}]
+            flags += [f for f in matcher.flag_sentence(answered) if f.flag_id not in {g.flag_id for g in flags}]
         if claims or flags:
             findings.append(Finding(sentence, claims, flags))
         if not claims and looks_like_claim(sentence):
             candidates.append(sentence)
     return Report(source, len(sentences), findings, candidates)
+
+
+def denial_of(question: str) -> str:
+    """The statement a "No" answers ``question`` with: "Does it hurt?" gives "it does not hurt", "Is there any
+    downtime?" gives "there is no downtime"; "" for a question that is not a yes/no question."""
+    asked = ASKED.match(question)
+    if not asked:
+        return ""
+    aux, subject, rest = asked.group("aux", "subject", "rest")
+    if subject.lower() == "there":
+        return f"there {aux.lower()} no {ANY.sub('', rest)}"
+    return f"{subject} {aux.lower()} not {rest}"
 
 
 def _whole_line(text: str, sentence: Sentence) -> bool:

@@ -28,6 +28,8 @@ HEADING_WORDS = re.compile(r"\b(benefits?|advantages?|what|why|how|who|when|whic
                            r"faqs?|questions?|about|overview|introduction|conclusion|summary|aftercare|recovery|costs?|"
                            r"prices?|procedure|good for|used for|can (it|microneedling) (help|treat|do))\b", re.I)
 """Words that make a short line a heading rather than a list fragment."""
+SHORT_ANSWER = re.compile(r"(?:yes|yep|no|nope)\W?", re.I)
+"""A one-word answer under an FAQ question ("Does it hurt?" / "No."): kept, as it says what the page answers."""
 HEADING_MAX_WORDS = 10
 CLOSING = "\"”’)]"
 
@@ -111,7 +113,7 @@ def split_sentences(text: str) -> list[Sentence]:
     for line in text.split("\n"):
         first = len(sentences)
         start = 0
-        for match in re.finditer(r"[.!?]+[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])", line):
+        for match in re.finditer(r"[.!?]+[\"”’)\]]*(?:\[\d{1,3}\])*\s+(?=[\"“(\[]?[A-Z0-9])", line):
             before = line[start:match.start()].split()
             last = before[-1].lower().rstrip(".") if before else ""
             if last in ABBREVIATIONS or (last == "no" and line[match.end():match.end() + 1].isdigit()) or \
@@ -121,6 +123,9 @@ def split_sentences(text: str) -> list[Sentence]:
             start = match.end()
         _add(sentences, line, start, len(line), position)
         position += len(line) + 1
+        if len(sentences) == first and one_word_item(line, previous, heading):  # "Acne scars" / "Melasma"
+            start = position - len(line) - 1 + len(line) - len(line.lstrip())
+            sentences.append(Sentence(line.strip(), start, start + len(line.strip())))
         if len(sentences) == first:
             if line.strip() and not BULLET.match(line):  # a one-word heading ("Risks") still heads what follows
                 heading, previous = line.strip(), "heading"
@@ -153,6 +158,15 @@ def line_kind(line: str, n_sentences: int, previous: str) -> str:
     return "item" if previous in ("heading", "item") else "heading"
 
 
+def one_word_item(line: str, previous: str, heading: str) -> bool:
+    """Whether ``line``, a single word, is an entry of the list above it ("Stretch marks" / "Hyperpigmentation") or
+    the first under a heading that announces one ("What it treats" / "Melasma"), rather than a heading ("Risks")."""
+    words = WORD.findall(line.lower())
+    opens_a_list = previous == "heading" and (heading.endswith(":") or bool(HEADING_WORDS.search(heading)))
+    return (previous == "item" or opens_a_list) and len(words) == 1 and len(words[0]) >= 4 \
+        and not line.strip().endswith(":") and not HEADING_WORDS.search(line)
+
+
 def is_title_case(text: str) -> bool:
     """Most words of four letters or more start with a capital ("Collagen Induction Therapy")."""
     long_words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) >= 4]
@@ -162,6 +176,6 @@ def is_title_case(text: str) -> bool:
 def _add(sentences: list[Sentence], line: str, start: int, end: int, offset: int) -> None:
     piece = line[start:end]
     stripped = piece.strip()
-    if len(WORD.findall(stripped.lower())) >= 2 or (BULLET.match(stripped) and len(stripped) >= 6):  # "• Melasma" is an item
+    if len(WORD.findall(stripped.lower())) >= 2 or (BULLET.match(stripped) and len(stripped) >= 6) or SHORT_ANSWER.fullmatch(stripped):
         lead = len(piece) - len(piece.lstrip())
         sentences.append(Sentence(stripped, offset + start + lead, offset + start + lead + len(stripped)))
