@@ -604,6 +604,18 @@ def test_coordinated_kinds_of_scar(matcher):
     assert claims("Microneedling can improve acne & surgical scars.") == ["acne-scar-reduction", "surgical-scar-reduction"]
     assert claims("Deeper settings treat surgical and traumatic scars.") == ["surgical-scar-reduction"]
     assert claims("It reduces scars caused by acne, surgery or burns.") == ["acne-scar-reduction", "surgical-scar-reduction"]
+    assert claims("It softens scars, whether they are caused by acne, surgery, or injury.") == [
+        "acne-scar-reduction", "surgical-scar-reduction"]
+    assert claims("It is used on surgical, acne and trauma scars.") == ["acne-scar-reduction", "surgical-scar-reduction"]
+    assert claims("It is used on burn and trauma scars.") == []  # kinds of scar no claim is about
+
+
+def test_what_collagen_does_is_not_what_the_procedure_does(matcher):
+    claims = lambda text: sorted(m.claim_id for f in check_text(text, matcher).findings for m in f.claims)  # noqa: E731
+    assert claims("Microneedling boosts collagen and elastin, the proteins that keep skin firm and springy.") == ["collagen-induction"]
+    assert claims("It ramps up collagen production, which helps maintain elasticity, and leaves skin firmer.") == [
+        "collagen-induction", "firmer-elastic-skin"]
+    assert claims("Stretch marks are bands of scar tissue with a different texture from the skin around them.") == []
 
 
 def test_a_background_sentence_in_a_list_claims_nothing(matcher):

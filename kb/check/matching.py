@@ -113,14 +113,15 @@ NATURAL_COURSE = re.compile(r"\b(?:as (?:we|you|people|skin) age|with age|ageing
                             r"diminish|lose|loses|break)|(?:is|are) (?:caused by|due to|the result of|formed|a protein|proteins)|"
                             r"(?:occur|form|develop|appear|happen)s? when|proteins? (?:that|which)|essential (?:for|to) (?:maintaining|keeping)|puberty|growth spurt|weight gain|genetics|"
                             r"(?:fade|improve|heal)s? (?:over time|with time|on (?:their|its) own|by themselves|naturally)|is made (?:up )?of|"
-                            r"consists of|makes? up \d|results? from|gives? (?:the |your )?skin its|beneath the skin|"
+                            r"consists of|makes? up \d|(?:is|are) (?:bands|streaks|lines|patches|areas|a type|a form|a kind) of|"
+                            r"as collagen (?:levels |production )?(?:decreas|declin|drop|fall)|results? from|gives? (?:the |your )?skin its|beneath the skin|"
                             r"(?:is|are) constantly)\b", re.I)
 """A sentence about how a condition arises or what a protein does ("As we age, collagen production declines"):
 unless it names the procedure, its words describe the condition, not a benefit of the procedure."""
 CAUSE_QUESTION = re.compile(r"^\W*(?:why|how) (?:do|does|did)\b.*\b(?:form|happen|develop|occur|appear|linger|get)\b|"
                             r"^\W*what causes\b", re.I)
 """A heading that asks how a condition arises ("Why do acne scars form?"): what answers it is background."""
-NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?|outcomes?)\b|^\W*(?:it|this|these(?! proteins| fibres| fibers)|they|that|our|we|you|your|"
+NAMES_THE_SUBJECT = re.compile(r"microneedl|\b(?:how well it|results?(?! from)|outcomes?)\b|^\W*(?:it|this|these(?! proteins| fibres| fibers)|they|that|our|we|you|your|"
                                r"each|the (?:treatment|procedure|device|needles?|micro[- ]?injur\w*|punctures?|channels?|process|"
                                r"session))\b", re.I)
 """A sentence that names the procedure or its results, or opens with what stands for it."""
@@ -249,6 +250,37 @@ def matching_text(text: str) -> str:
     return PROCEDURE_NAMES.sub("microneedling", straight_quotes(text).lower().replace("&", " and "))
 
 
+SCAR_KINDS = r"(?:acne|surgical|surgery|post[\s-]?surgical|trauma|traumatic|injury|burn|c[\s-]?section|caesarean|cesarean|chicken[\s-]?pox)"
+AND_OR = re.compile(r"\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b|/)\s*")
+KINDS_BEFORE = re.compile(rf"\b({SCAR_KINDS}(?:{AND_OR.pattern}{SCAR_KINDS})+)\s+(scars?|scarring)\b")
+KINDS_AFTER = re.compile(rf"\b(scars?|scarring),?\s+(?:(?:whether |which |that )?(?:they |it )?(?:are |is |were |was )?caused by|"
+                         rf"from|left by|due to|after)\s+((?:\w+\s)?{SCAR_KINDS}(?:{AND_OR.pattern}{SCAR_KINDS})*)\b")
+CLAIMED_KINDS = re.compile(r"acne|surg|c[\s-]?section|caesarean|cesarean")
+"""Kinds of scar a claim is about (acne; surgery, c-section): "trauma scars" or "burn scars" are no claim's."""
+MAINTAINS = re.compile(r"\b(?:collagen|elastin|proteins?|fibres?|fibers?|components?)\b(?:(?!\bto\b)[^.;!?\u2014]){0,30}?"
+                       r"(?P<role>\b(?:keeps?|maintains?|helps? (?:to )?(?:keep|maintain)|gives? (?:the |your )?skin its|"
+                       r"responsible for (?:maintaining|keeping|giving)|(?:essential|vital|key) (?:for|to) (?:maintaining|keeping)))\b"
+                       r"(?:(?!,\s*(?:and\s+)?(?:\w+ing|also|but|so|while|which|leaves|makes|gives)\b)[^.;!?\u2014])*")
+"""What collagen and elastin do ("..., the proteins that keep skin firm", "which help maintain elasticity"): a
+description of the proteins, which claims no more than the boost in collagen the sentence names."""
+
+
+def _kinds_of_scar(kinds: str, head: str) -> str:
+    """"acne and surgery", "scars" -> "acne scars, surgical scars" (a sentence opening "Surgery ..." is about surgery)."""
+    return ", ".join(f"{kind.replace('surgery', 'surgical')} {head}" for kind in AND_OR.split(kinds)
+                     if CLAIMED_KINDS.search(kind))
+
+
+def claim_text(text: str) -> str:
+    """The matching text of ``text`` as claims read it: modifiers shared by one noun given to it each ("acne and
+    surgical scars" is acne scars and surgical scars; "scars caused by acne, surgery or burns" likewise), and
+    descriptions of what collagen does set aside."""
+    lowered = matching_text(text)
+    lowered = KINDS_BEFORE.sub(lambda m: _kinds_of_scar(m.group(1), m.group(2)), lowered)
+    lowered = KINDS_AFTER.sub(lambda m: _kinds_of_scar(m.group(2), m.group(1)), lowered)
+    return MAINTAINS.sub(lambda m: m.group(0)[:m.start("role") - m.start()], lowered)
+
+
 def _stems(text: str) -> set[str]:
     return {w[:6] for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
 
@@ -325,12 +357,12 @@ class Matcher:
         opens with "This" or "They" with the help of the sentence before it (``previous``, given for those)."""
         matches = []
         text = straight_quotes(sentence.text)
-        lowered = matching_text(text)
+        lowered = claim_text(text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered) or ANNOUNCES.search(lowered):
             return []
         own = lowered
         if previous:
-            lowered += " " + matching_text(previous)
+            lowered += " " + claim_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
         product = ABOUT_A_PRODUCT.search(own)
