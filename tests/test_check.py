@@ -87,6 +87,8 @@ BROADER_WORDINGS = [
     ("permanent", "No more pitted cheeks, ever."),
     ("multiplied-effect", "Needling triples the power of your serum."),
     ("cure", "It is praised for eliminating dark spots and rough texture."),
+    ("clinically-proven", "It has been clinically shown to soften stretch marks."),
+    ("clinically-proven", "The treatment's scientific backing is strong."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -98,6 +100,7 @@ NEAR_MISSES = [
     "Infection is rare when the tools are sterile.",
     "You will likely be red and sensitive for a day or two.",
     "Collagen makes up 75% of our skin.",
+    "The scars I had been hiding under concealer forever are barely visible now.",
     "Many side effects can be minimised or eliminated through good preparation.",
     "Results build without the need for time off in most cases, though you may be pink for a day.",
 ]
@@ -634,3 +637,23 @@ def test_significant_said_of_comfort_or_healing_is_not_the_size_of_the_improveme
     assert "improvement-magnitude" not in claims("Numbing cream significantly reduces discomfort during microneedling of the face.")
     assert "improvement-magnitude" not in claims("Needling sets off the skin's incredible ability to heal and make collagen.")
     assert "improvement-magnitude" in claims("Microneedling can significantly improve the appearance of acne scars.")
+
+
+def test_reported_promises_and_lists_of_what_it_will_not_do(matcher):
+    def said(text):
+        report = check_text(text, matcher)
+        return [m.claim_id for f in report.findings for m in f.claims], [h.flag_id for f in report.findings for h in f.flags]
+    assert said("Many marketing campaigns claim microneedling will erase wrinkles overnight.") == ([], [])
+    assert said("What you may not see\n- Guaranteed results on deep ice pick scars\n- Permanent removal of melasma") == ([], [])
+    assert said("Who should not have it?\n- People with active acne")[0] == ["not-suitable-for-everyone"]
+
+
+def test_the_size_of_results_needs_no_body_word(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert claims("Most people see noticeable results after their second session.") == ["improvement-magnitude"]
+    assert claims("The number of microneedling sessions needed can vary depending on how deep the scars are.") == []
+
+
+def test_an_emoji_ends_a_sentence():
+    assert [s.text for s in split_sentences("It does not darken skin 👌 Microneedling evens tone.")] == [
+        "It does not darken skin 👌", "Microneedling evens tone."]

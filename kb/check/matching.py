@@ -104,6 +104,10 @@ left alone: "It" is usually the procedure)."""
 DOUBT = re.compile(r"^\W*whether\b(?!\s+(?:you|your)\b)|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
 """A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing; "Whether you
 have acne scars or fine lines, microneedling..." is not doubt."""
+REPORTED_PROMISES = re.compile(r"\b(?:marketing|advertising|ads|adverts|brands|sellers|influencers|kits|companies|campaigns)\b"
+                               r"[^.!?]{0,30}\b(?:claim|claims|claiming|promise|promises|promising|tout|touts|touting)\b", re.I)
+"""A sentence reporting what marketing promises ("many campaigns claim it will work wonders") relays claims it
+does not make."""
 ANNOUNCES = re.compile(r"\b(?:in this (?:article|post|guide|blog|piece)|(?:we|i)(?:'ll| will| are going to)\s+(?:explore|discuss|"
                        r"cover|look at|explain|walk you through|break down|dive into)|this (?:article|post|guide) (?:will )?(?:explores?|"
                        r"discuss(?:es)?|covers?|looks? at|explains?|aims to|sets out to)|read on to (?:learn|find out|discover))\b", re.I)
@@ -259,7 +263,8 @@ CLAIMED_KINDS = re.compile(r"acne|surg|c[\s-]?section|caesarean|cesarean")
 """Kinds of scar a claim is about (acne; surgery, c-section): "trauma scars" or "burn scars" are no claim's."""
 MAINTAINS = re.compile(r"\b(?:collagen|elastin|proteins?|fibres?|fibers?|components?)\b(?:(?!\bto\b)[^.;!?\u2014]){0,30}?"
                        r"(?P<role>\b(?:keeps?|maintains?|helps? (?:to )?(?:keep|maintain)|gives? (?:the |your )?skin its|"
-                       r"responsible for (?:maintaining|keeping|giving)|(?:essential|vital|key) (?:for|to) (?:maintaining|keeping)))\b"
+                       r"responsible for|(?:essential|vital|key|important) (?:for|to)(?! (?:smoother|firmer|younger|plumper|tighter|more)\b)|"
+                       r"for (?:firmness|elasticity|structure)))\b"
                        r"(?:(?!,\s*(?:and\s+)?(?:\w+ing|also|but|so|while|which|leaves|makes|gives)\b)[^.;!?\u2014])*")
 """What collagen and elastin do ("..., the proteins that keep skin firm", "which help maintain elasticity"): a
 description of the proteins, which claims no more than the boost in collagen the sentence names."""
@@ -358,13 +363,15 @@ class Matcher:
         matches = []
         text = straight_quotes(sentence.text)
         lowered = claim_text(text)
-        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered) or ANNOUNCES.search(lowered):
+        if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered or DOUBT.search(lowered) or \
+                ANNOUNCES.search(lowered) or REPORTED_PROMISES.search(lowered):
             return []
         own = lowered
         if previous:
             lowered += " " + claim_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
         benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
+        denied_list = bool(context and NEGATION.search(context))  # "What you may not see" / "- Results on deep scars"
         product = ABOUT_A_PRODUCT.search(own)
         product = product.group("product") if product and "microneedl" not in own else ""
         stems = None
@@ -396,7 +403,7 @@ class Matcher:
                 score = round(0.6 + 0.4 * min(1.0, 2 * overlap), 2)
             if score < min_score:
                 continue
-            if score < 1.0 and background:
+            if score < 1.0 and (background or denied_list and profile.kind == vocab.ClaimKind.BENEFIT):
                 continue
             negated = _core_negated(said_in, profile.groups[0], profile.opposite, profile.quote_negated)
             if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(own, profile.groups[1:]):
@@ -412,8 +419,10 @@ class Matcher:
         lowered = matching_text(text)
         if ABOUT_ANOTHER_TREATMENT.search(lowered) and "microneedl" not in lowered:
             return hits  # "Fillers fade away": another treatment's wording is not an overstatement about this one
-        if MYTH.match(text):
-            return hits  # "Myth 2: Results are immediate" names the overstatement to refute it
+        if MYTH.match(text) or REPORTED_PROMISES.search(lowered):
+            return hits  # "Myth 2: Results are immediate" names the overstatement to refute it; "kits promising ..." relay one
+        if sentence.kind == "item" and NEGATION.search(matching_text(sentence.heading)):
+            return hits  # "What you may not see" / "- Guaranteed results": the list says what it will not do
         found = [(flag, match) for flag in self.flags if (match := flag[2].search(text))]
         blanked = text
         for _, match in found:  # "zero downtime and safe for all skin types": one absolute does not negate the next

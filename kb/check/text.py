@@ -113,7 +113,7 @@ def split_sentences(text: str) -> list[Sentence]:
     for line in text.split("\n"):
         first = len(sentences)
         start = 0
-        for match in re.finditer(r"[.!?]+[\"”’)\]]*(?:\[\d{1,3}\])*\s+(?=[\"“(\[]?[A-Z0-9])", line):
+        for match in re.finditer(r"(?:[.!?]+[\"”’)\]]*(?:\[\d{1,3}\])*|\s[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+)\s+(?=[\"“(\[]?[A-Z0-9])", line):
             before = line[start:match.start()].split()
             last = before[-1].lower().rstrip(".") if before else ""
             if last in ABBREVIATIONS or (last == "no" and line[match.end():match.end() + 1].isdigit()) or \
