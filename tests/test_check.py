@@ -657,3 +657,20 @@ def test_the_size_of_results_needs_no_body_word(matcher):
 def test_an_emoji_ends_a_sentence():
     assert [s.text for s in split_sentences("It does not darken skin 👌 Microneedling evens tone.")] == [
         "It does not darken skin 👌", "Microneedling evens tone."]
+
+
+def test_a_line_wrapped_inside_a_sentence_is_one_sentence(matcher):
+    text = "It offers many benefits, such as improving the appearance of acne scars,\nwrinkles and stretch marks.\nBenefits\nsmoother skin"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences][0] == ("It offers many benefits, such as improving the appearance of acne scars, "
+                                               "wrinkles and stretch marks.")
+    assert (sentences[0].start, sentences[0].end) == (0, text.index("\nBenefits"))  # offsets unchanged
+    assert sentences[-1].kind == "item"  # a short line is not joined to its heading
+    claims = {m.claim_id for f in check_text(text, matcher).findings for m in f.claims}
+    assert {"acne-scar-reduction", "wrinkle-reduction", "stretch-mark-reduction"} <= claims
+
+
+def test_a_statement_before_a_question_in_one_sentence_still_claims(matcher):
+    report = check_text("Microneedling has gained popularity as a minimally invasive treatment, but how long does it last?", matcher)
+    assert sorted(m.claim_id for f in report.findings for m in f.claims) == ["minimally-invasive", "popularity-growth"]
+    assert check_text("Is microneedling a minimally invasive treatment?", matcher).findings == []

@@ -21,6 +21,8 @@ CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:improves?|reduces?|boo
                               r"tightens?|treats?|smooths?|softens?|evens?|brightens?|increases?|promotes?|restores?|firms?|"
                               r"lifts?|diminishes?|refines?|repairs?|rejuvenates?|lightens?|plumps?)\b", re.I)
 """A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars") claims what it says."""
+QUESTION_TAIL = re.compile(r",\s*(?:but|so|and)\s+(?:how|what|why|when|which|who|is|are|does|do|can|will|should)\b[^,]*\?\W*$", re.I)
+"""A question asked after a statement in the same sentence ("It has gained popularity, but how long does it last?")."""
 YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b(?!\s+not\b)", re.I)
 """An answer that affirms the question it follows."""
 NO = re.compile(r"^\W*(?:A:\s*)?(?:no|nope|not at all|not really|absolutely not)\s*(?:[.,!;:\u2013\u2014-]|$)", re.I)
@@ -125,7 +127,9 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
                   if not carried or m.claim_id not in previous_claims]  # what the sentence before said is not said again
         previous, previous_claims = sentence.text, {m.claim_id for m in claims}
         if sentence.kind == "question":  # "Is microneedling safe?" asks; it asserts nothing
-            claims = []
+            stated = QUESTION_TAIL.search(sentence.text)  # "It boosts collagen, but how long does it last?" states first
+            claims = matcher.match_sentence(Sentence(sentence.text[:stated.start()], sentence.start, sentence.end, "sentence",
+                                                     sentence.heading), min_score, speaker) if stated else []
         elif sentence.kind == "heading" and not CLAIMING_HEADING.match(sentence.text):
             claims = [m for m in claims if m.score == 1.0]  # a title names a topic ("Collagen Induction Therapy")
         faq_question = sentence.kind == "question" and _whole_line(text, sentence)

@@ -30,6 +30,10 @@ HEADING_WORDS = re.compile(r"\b(benefits?|advantages?|what|why|how|who|when|whic
 """Words that make a short line a heading rather than a list fragment."""
 SHORT_ANSWER = re.compile(r"(?:yes|yep|no|nope)\W?", re.I)
 """A one-word answer under an FAQ question ("Does it hurt?" / "No."): kept, as it says what the page answers."""
+SOFT_WRAP = re.compile(r"(?<=[^\n]{40}[\w,\-])\n(?=[a-z])")
+"""A line break inside a sentence (text wrapped at a fixed width, as in PDFs and e-mails): a long line that does not
+end a sentence, followed by a line in lower case ("... the appearance of acne scars,\nwrinkles, fine lines ...").
+It is read as a space, so offsets are kept."""
 HEADING_MAX_WORDS = 10
 CLOSING = "\"”’)]"
 
@@ -110,7 +114,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     position = 0
     heading, previous = "", ""
-    for line in text.split("\n"):
+    for line in SOFT_WRAP.sub(" ", text).split("\n"):
         first = len(sentences)
         start = 0
         for match in re.finditer(r"(?:[.!?]+[\"”’)\]]*(?:\[\d{1,3}\])*|\s[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+)\s+(?=[\"“(\[]?[A-Z0-9])", line):
