@@ -674,3 +674,12 @@ def test_a_statement_before_a_question_in_one_sentence_still_claims(matcher):
     report = check_text("Microneedling has gained popularity as a minimally invasive treatment, but how long does it last?", matcher)
     assert sorted(m.claim_id for f in report.findings for m in f.claims) == ["minimally-invasive", "popularity-growth"]
     assert check_text("Is microneedling a minimally invasive treatment?", matcher).findings == []
+
+
+def test_a_heading_rules_a_benefit_out_only_when_it_names_it(matcher):
+    claims = lambda text: sorted(m.claim_id for f in check_text(text, matcher).findings for m in f.claims)  # noqa: E731
+    assert "hyperpigmentation-treatment" in claims(
+        "The wounds caused by microneedling prompt more collagen, which can:\n- help correct hyperpigmentation")
+    assert "infection-risk" not in claims("Who should avoid skin needling?\n- Anyone with an active cold sore")
+    assert claims("Needle sizes:\n0.5 mm: Treats light scarring and pigmentation") == [
+        "acne-scar-reduction", "hyperpigmentation-treatment"]  # a labelled heading that states a benefit

@@ -391,8 +391,10 @@ class Matcher:
                     if not (context and core.search(context) and any(g.search(own) for g in others)):
                         continue
                     said_in = straight_quotes(sentence.heading)  # "Who should avoid it?" / "- Anyone with active acne"
-                if profile.excluding and profile.excluding.search((own if core.search(own) else lowered) + " " + context):
-                    continue
+                heading_counts = core.search(context) or profile.kind != vocab.ClaimKind.BENEFIT
+                about = (own if core.search(own) else lowered) + (" " + context if heading_counts else "")
+                if profile.excluding and profile.excluding.search(about):
+                    continue  # a heading rules a benefit out only when it names it ("Can it cause dark spots?")
                 if own != lowered and not core.search(own) and not any(g.search(own) for g in others):
                     continue  # a sentence going on from the one before must add something of its own to the claim
                 if not (benefit_list and profile.kind == vocab.ClaimKind.BENEFIT) and \

@@ -17,10 +17,11 @@ from kb.check.matching import ANAPHOR, ClaimMatch, FlagHit, Matcher, speaker_of
 from kb.check.text import CLOSING, Sentence, read_input, split_sentences
 
 DEFAULT_MIN_SCORE = 0.6
-CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:improves?|reduces?|boosts?|stimulates?|enhances?|minimi[sz]es?|fades?|"
+CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,20}:\s*)?(?:improves?|reduces?|boosts?|stimulates?|enhances?|minimi[sz]es?|fades?|"
                               r"tightens?|treats?|smooths?|softens?|evens?|brightens?|increases?|promotes?|restores?|firms?|"
                               r"lifts?|diminishes?|refines?|repairs?|rejuvenates?|lightens?|plumps?)\b", re.I)
-"""A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars") claims what it says."""
+"""A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars", "0.5 mm: Treats light scarring")
+claims what it says."""
 QUESTION_TAIL = re.compile(r",\s*(?:but|so|and)\s+(?:how|what|why|when|which|who|is|are|does|do|can|will|should)\b[^,]*\?\W*$", re.I)
 """A question asked after a statement in the same sentence ("It has gained popularity, but how long does it last?")."""
 YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b(?!\s+not\b)", re.I)
