@@ -32,6 +32,7 @@ ASKED = re.compile(r"^\W*(?P<aux>is|are|does|do|will|would|can|could|should)\s+(
                    r"microneedling|the treatment|the procedure|[\w-]+)\s+(?P<rest>.+?)\W*$", re.I)
 """A yes/no question, in parts: "Does it hurt?" is "does" + "it" + "hurt"."""
 ANY = re.compile(r"^(?:any|much|a lot of)\s+", re.I)
+"""What a "No" drops from "Is there any downtime?" to say "there is no downtime"."""
 
 CLAIM_VERBS = re.compile(r"\b(improv|reduc|boost|stimulat|treat|cure|heal|fade|remov|increas|prevent|tighten|rejuvenat|cause|"
                          r"enhanc|promot|repair|restor|eliminat|erase|smooth|firm|brighten|lift|minimi|diminish|clear|shrink|"
