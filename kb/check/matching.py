@@ -370,8 +370,8 @@ class Matcher:
         if previous:
             lowered += " " + claim_text(previous)
         context = matching_text(sentence.heading) if sentence.kind == "item" else ""
-        benefit_list = bool(context and BENEFIT_HEADING.search(context) and not NEGATION.search(context))
-        denied_list = bool(context and NEGATION.search(context))  # "What you may not see" / "- Results on deep scars"
+        denied_list = in_a_denied_list(sentence)  # "What you may not see" / "- Results on deep scars"
+        benefit_list = bool(context and BENEFIT_HEADING.search(context) and not denied_list)
         product = ABOUT_A_PRODUCT.search(own)
         product = product.group("product") if product and "microneedl" not in own else ""
         stems = None
@@ -423,7 +423,7 @@ class Matcher:
             return hits  # "Fillers fade away": another treatment's wording is not an overstatement about this one
         if MYTH.match(text) or REPORTED_PROMISES.search(lowered):
             return hits  # "Myth 2: Results are immediate" names the overstatement to refute it; "kits promising ..." relay one
-        if sentence.kind == "item" and NEGATION.search(matching_text(sentence.heading)):
+        if in_a_denied_list(sentence):
             return hits  # "What you may not see" / "- Guaranteed results": the list says what it will not do
         found = [(flag, match) for flag in self.flags if (match := flag[2].search(text))]
         blanked = text
@@ -433,6 +433,12 @@ class Matcher:
             if not _negated_before(blanked, match.start()):
                 hits.append(FlagHit(flag_id, label, match.group(0), why, claim_id, self.verdicts.get(claim_id, "")))
         return hits
+
+
+def in_a_denied_list(sentence: Sentence) -> bool:
+    """Whether ``sentence`` is an item under a heading that says what the treatment will not do ("What you may not
+    see"): its benefits and promises are denied, not made."""
+    return sentence.kind == "item" and bool(NEGATION.search(matching_text(sentence.heading)))
 
 
 def _only_removal(text: str, groups: list[re.Pattern]) -> bool:

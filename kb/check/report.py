@@ -136,11 +136,11 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
             claims = [m for m in claims if m.score == 1.0]  # a title names a topic ("Collagen Induction Therapy")
         faq_question = sentence.kind == "question" and _whole_line(text, sentence)
         flags = [] if faq_question else matcher.flag_sentence(sentence)  # "Will it get rid of my scars for good?" asks
-        if sentence.heading.rstrip(CLOSING).endswith("?") and (YES.match(sentence.text) or NO.match(sentence.text)):
+        yes = bool(YES.match(sentence.text))
+        if sentence.heading.rstrip(CLOSING).endswith("?") and (yes or NO.match(sentence.text)):
             # "Can microneedling help stretch marks?" / "Yes, especially newer ones.": the answer says what was asked;
             # "Does it hurt?" / "No.": the answer says it does not hurt
-            said = sentence.heading if YES.match(sentence.text) else denial_of(sentence.heading)
-            answered = Sentence(said, sentence.start, sentence.end)
+            answered = Sentence(sentence.heading if yes else denial_of(sentence.heading), sentence.start, sentence.end)
             claims += [m for m in matcher.match_sentence(answered, min_score, speaker) if m.claim_id not in {c.claim_id for c in claims}]
             flags += [f for f in matcher.flag_sentence(answered) if f.flag_id not in {g.flag_id for g in flags}]
         if claims or flags:
