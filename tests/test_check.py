@@ -89,6 +89,15 @@ BROADER_WORDINGS = [
     ("cure", "It is praised for eliminating dark spots and rough texture."),
     ("clinically-proven", "It has been clinically shown to soften stretch marks."),
     ("clinically-proven", "The treatment's scientific backing is strong."),
+    ("guaranteed", "You will see a reduction in fine lines."),
+    ("guaranteed", "Once you heal, you'll have smoother, more radiant skin."),
+    ("no-downtime", "The treatment does not involve any incisions or downtime."),
+    ("no-risk", "It renews the skin without the risk of hyper or hypo-pigmentation."),
+    ("multiplied-effect", "After needling, your skin is a thousand times more absorbent."),
+    ("multiplied-effect", "Serum absorption goes up by almost 80% after a session."),
+    ("multiplied-effect", "Needling plus serum gave a 40 percent improvement over serum alone."),
+    ("clinically-proven", "The benefits of microneedling are well researched."),
+    ("clinically-proven", "The method is supported by numerous studies."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -103,6 +112,8 @@ NEAR_MISSES = [
     "The scars I had been hiding under concealer forever are barely visible now.",
     "Many side effects can be minimised or eliminated through good preparation.",
     "Results build without the need for time off in most cases, though you may be pink for a day.",
+    "While you'll notice an initial glow, the biggest improvements appear over four to six weeks.",
+    "Is it really a miracle cure for acne scars? Not quite, but it softens them.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -683,3 +694,76 @@ def test_a_heading_rules_a_benefit_out_only_when_it_names_it(matcher):
     assert "infection-risk" not in claims("Who should avoid skin needling?\n- Anyone with an active cold sore")
     assert claims("Needle sizes:\n0.5 mm: Treats light scarring and pigmentation") == [
         "acne-scar-reduction", "hyperpigmentation-treatment"]  # a labelled heading that states a benefit
+
+
+# Wordings of known claims that pages use (round 7) and wordings that had been read as claims they do not make.
+CLAIM_WORDINGS = [
+    ("The results took a while to show, but they were noticeable.", "improvement-magnitude"),
+    ("Clients tell us it works great on dull, tired-looking skin.", "improvement-magnitude"),
+    ("A few sessions smooth the skin and refine its surface.", "scar-tissue-remodelling"),
+    ("Needling boosts the skin's natural renewal process.", "scar-tissue-remodelling"),
+    ("Do not microneedle over open wounds or a skin infection.", "not-suitable-for-everyone"),
+    ("If your skin is infected or inflamed on the day, we will reschedule your appointment.", "not-suitable-for-everyone"),
+    ("Your face may look a little reddened for the rest of the day.", "transient-irritation"),
+    ("Some people notice a difference after their second session, while others need the full course.", "variable-results"),
+    ("After needling, your skin is a thousand times more absorbent.", "product-absorption"),
+    ("Post-treatment care plays a critical role in how good your final results look.", "result-factors"),
+    ("Using needles that are too long can damage the skin.", "irritation-depth"),
+    ("Overaggressive rolling can leave new scarring.", "irritation-depth"),
+    ("Rolling too hard can cause unnecessary irritation.", "irritation-depth"),
+    ("Whether it's rolling scars or fine lines, microneedling softens them.", "wrinkle-reduction"),
+    ("The procedure has no major side effects and results are noticeable within a few weeks.", "safe-with-professionals"),
+]
+NOT_THE_CLAIM = [
+    ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),
+    ("Here is how to safely dermaroll at home, according to skin experts.", "safe-with-professionals"),
+    ("These proteins support the skin's structure, elasticity and resilience.", "firmer-elastic-skin"),
+    ("Swelling can make the skin look and feel tighter for a day.", "firmer-elastic-skin"),
+    ("As the skin ages, it loses elasticity, which makes scars more visible.", "firmer-elastic-skin"),
+    ("If excess oil and bacteria get trapped in a hair follicle, it swells into a spot.", "infection-risk"),
+    ("Praised by dermatologists and loved by clients, microneedling delivers results.", "who-performs"),
+    ("The skin is cleaned with a gentle cleanser before the practitioner starts.", "hygiene-reduces-infection"),
+    ("Gently massage the serum into your skin until it is fully absorbed.", "product-absorption"),
+    ("Wait 72 hours after microneedling before using vitamin C, to avoid irritation.", "transient-irritation"),
+    ("Microneedling is a safe and effective treatment for many skin conditions.", "result-factors"),
+    ("Results depend on several factors, including your skin type, age and lifestyle.", "variable-results"),
+]
+
+
+@pytest.mark.parametrize("text, claim_id", CLAIM_WORDINGS)
+def test_wordings_pages_use_for_known_claims(matcher, text, claim_id):
+    assert (claim_id, "asserts") in {(m.claim_id, m.direction) for f in check_text(text, matcher).findings for m in f.claims}
+
+
+@pytest.mark.parametrize("text, claim_id", NOT_THE_CLAIM)
+def test_advice_background_and_asides_do_not_make_the_claim(matcher, text, claim_id):
+    assert claim_id not in {m.claim_id for f in check_text(text, matcher).findings for m in f.claims}
+
+
+def test_what_results_depend_on_needs_a_word_of_dependence(matcher):
+    claims = lambda text: [m.claim_id for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert "result-factors" in claims("How well it works depends on your skin type and the severity of your scars.")
+    assert "result-factors" not in claims("Microneedling improves skin condition and the severity of acne.")
+
+
+def test_a_run_of_short_names_under_a_heading_is_a_list(matcher):
+    text = "Who is not a candidate?\nPregnancy, breastfeeding, active acne, a history of keloids. Ask us if you are unsure."
+    assert [s.kind for s in split_sentences(text)] == ["question", "item", "sentence"]
+    assert [(m.claim_id, m.direction) for f in check_text(text, matcher).findings for m in f.claims] == [
+        ("not-suitable-for-everyone", "asserts")]
+    assert split_sentences("Acne scars, fine lines, dark spots.")[0].kind == "sentence"  # no heading above: not a list
+
+
+def test_a_question_that_asks_whether_carries_no_flag(matcher):
+    flags = lambda text: [h.flag_id for f in check_text(text, matcher).findings for h in f.flags]  # noqa: E731
+    assert flags("Clients ask me one thing. Are microneedling results permanent? Not quite.") == []
+    assert flags("Looking for a non-invasive way to smoother skin? Book today.") == ["non-invasive"]  # a marketing question
+
+
+def test_a_new_clause_after_and_has_its_own_negation(matcher):
+    found = {(m.claim_id, m.direction) for f in check_text(
+        "The procedure has no major side effects and results are noticeable within a few weeks.", matcher).findings for m in f.claims}
+    assert ("improvement-magnitude", "asserts") in found
+    found = {(m.claim_id, m.direction) for f in check_text("Who is not a good candidate?\n- Anyone with active acne",
+                                                            matcher).findings for m in f.claims}
+    assert found == {("not-suitable-for-everyone", "asserts")}  # "who is not" asks here; it is no relative clause

@@ -24,8 +24,8 @@ from pathlib import Path
 from kb import vocab
 from kb.check.text import CLOSING, Sentence
 
-NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\b(?:that|which|who)\s+(?:aren't|"
-                         r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bnever (?:have|need) to\b|\bwithout\s+(?:the\s+)?(?:proper|correct|"
+NOT_DENYING = re.compile(r"\b(?:not|isn't|is not|aren't|are not)\s+(?:only|just|merely|simply)\b|\b(?:that|which|(?<!^)who)\s+(?:aren't|"
+                         r"isn't|weren't|wasn't|haven't|hasn't|are not|is not|were not|was not|have not|has not)(?:\s+been)?\b|\bno (?:wonder|surprise|doubt)\b|\bnever (?:have|need) to\b|\bwithout\s+(?:\w+ing\s+)?(?:the\s+)?(?:proper|correct|"
                          r"adequate|appropriate|right|good|careful|strict)\b|^\W*(?:\d{1,2}[.)]\s*)?(?:don't|do not|never)\s+"
                          r"(?!expect|believe|think|assume)\w+", re.I)
 """Negations that deny nothing said after them: "not only", a condition ("without proper care, ...", "rollers
@@ -62,7 +62,8 @@ def current_matcher(data_dir: Path, db_path: Path) -> "Matcher":
         return Matcher.from_database(build(data_dir, Path(folder) / "kb.db").db_path)
 
 
-CLAUSE_START = re.compile(r"[,;:(\u2013\u2014]|\s-\s|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b", re.I)
+CLAUSE_START = re.compile(r"[,;:(\u2013\u2014]|\s-\s|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b|"
+                          r"\band\s+(?=(?:the |your |its )?(?:results?|it|they|you|typically|usually|often|most)\b)", re.I)
 CONDITIONS = {"if", "unless", "when"}
 """Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
 
@@ -101,9 +102,9 @@ the procedure in it, it makes only the claims that are about products (those who
 ANAPHOR = re.compile(r"^\W*(This|These|That|Those|Such|They)\b")
 """A sentence that goes on about what the sentence before named ("Redness is common. It normally disappears" is
 left alone: "It" is usually the procedure)."""
-DOUBT = re.compile(r"^\W*whether\b(?!\s+(?:you|your)\b)|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
+DOUBT = re.compile(r"^\W*whether\b(?!\s+(?:you|your|it's|it is|they're|they are)\b)|\b(unclear|not clear|less clear|unknown|unproven|not known) (whether|if)\b|\bwhether [^.!?]* is (unclear|not clear|less clear|unknown|unproven)\b")
 """A sentence that asks or doubts ("Whether that means better results is less clear") asserts nothing; "Whether you
-have acne scars or fine lines, microneedling..." is not doubt."""
+have acne scars or fine lines, microneedling..." and "Whether it's deep scars or fine lines" list, not doubt."""
 REPORTED_PROMISES = re.compile(r"\b(?:marketing|advertising|ads|adverts|brands|sellers|influencers|kits|companies|campaigns)\b"
                                r"[^.!?]{0,30}\b(?:claim|claims|claiming|promise|promises|promising|tout|touts|touting)\b", re.I)
 """A sentence reporting what marketing promises ("many campaigns claim it will work wonders") relays claims it
@@ -262,8 +263,8 @@ KINDS_AFTER = re.compile(rf"\b(scars?|scarring),?\s+(?:(?:whether |which |that )
 CLAIMED_KINDS = re.compile(r"acne|surg|c[\s-]?section|caesarean|cesarean")
 """Kinds of scar a claim is about (acne; surgery, c-section): "trauma scars" or "burn scars" are no claim's."""
 MAINTAINS = re.compile(r"\b(?:collagen|elastin|proteins?|fibres?|fibers?|components?)\b(?:(?!\bto\b)[^.;!?\u2014]){0,30}?"
-                       r"(?P<role>\b(?:keeps?|maintains?|helps? (?:to )?(?:keep|maintain)|gives? (?:the |your )?skin its|"
-                       r"responsible for|(?:essential|vital|key|important) (?:for|to)(?! (?:smoother|firmer|younger|plumper|tighter|more)\b)|"
+                       r"(?P<role>\b(?:keeps?|maintains?|helps? (?:to )?(?:keep|maintain)|gives? (?:the |your )?skin its|supports?|provides?|"
+                       r"responsible for|(?:(?:essential|vital|key|important) (?:for|to)|contributes? to)(?! (?:smoother|firmer|younger|plumper|tighter|more)\b)|"
                        r"for (?:firmness|elasticity|structure)))\b"
                        r"(?:(?!,\s*(?:and\s+)?(?:\w+ing|also|but|so|while|which|leaves|makes|gives)\b)[^.;!?\u2014])*")
 """What collagen and elastin do ("..., the proteins that keep skin firm", "which help maintain elasticity"): a

@@ -135,7 +135,8 @@ def check_text(text: str, matcher: Matcher, min_score: float = DEFAULT_MIN_SCORE
         elif sentence.kind == "heading" and not CLAIMING_HEADING.match(sentence.text):
             claims = [m for m in claims if m.score == 1.0]  # a title names a topic ("Collagen Induction Therapy")
         faq_question = sentence.kind == "question" and _whole_line(text, sentence)
-        flags = [] if faq_question else matcher.flag_sentence(sentence)  # "Will it get rid of my scars for good?" asks
+        asks = sentence.text.rstrip(CLOSING).endswith("?") and bool(ASKED.match(sentence.text))  # "Are results permanent?"
+        flags = [] if faq_question or asks else matcher.flag_sentence(sentence)  # "Will it get rid of my scars for good?" asks
         yes = bool(YES.match(sentence.text))
         if sentence.heading.rstrip(CLOSING).endswith("?") and (yes or NO.match(sentence.text)):
             # "Can microneedling help stretch marks?" / "Yes, especially newer ones.": the answer says what was asked;

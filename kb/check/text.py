@@ -138,6 +138,8 @@ def split_sentences(text: str) -> list[Sentence]:
         for sentence in sentences[first:]:
             sentence.heading = heading
             sentence.kind = kind if kind != "sentence" else ("question" if sentence.text.rstrip(CLOSING).endswith("?") else "sentence")
+            if sentence.kind == "sentence" and previous in ("heading", "item") and is_bare_list(sentence.text.rstrip(CLOSING)):
+                sentence.kind = "item"  # "Pregnancy, breastfeeding, open wounds, active acne." under "Contraindications"
         if kind == "heading" or (len(sentences) - first == 1 and sentences[first].kind == "question"):
             heading, kind = line.strip(), "heading"  # a question on its own line heads what answers it (FAQ pages)
         elif kind == "sentence" and sentences[-1].text.endswith(":"):
@@ -160,6 +162,16 @@ def line_kind(line: str, n_sentences: int, previous: str) -> str:
     if stripped.endswith(":") or is_title_case(stripped) or HEADING_WORDS.search(stripped):
         return "heading"
     return "item" if previous in ("heading", "item") else "heading"
+
+
+LIST_SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:and\s+|or\s+)?|\s(?:and|or)\s)\s*")
+
+
+def is_bare_list(text: str) -> bool:
+    """Whether ``text`` is a run of three or more short names and nothing else ("Acne scars, fine lines, enlarged pores
+    and dark spots."): a list written on one line."""
+    parts = [p for p in LIST_SEPARATOR.split(text.rstrip(". ")) if p]
+    return len(parts) >= 3 and all(len(p.split()) <= 4 for p in parts)
 
 
 def one_word_item(line: str, previous: str, heading: str) -> bool:
