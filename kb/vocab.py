@@ -498,7 +498,8 @@ CHECK_WORD_SETS = Vocabulary(
                        "recommend|target|work on|respond|effective|results|option for|good for|great for|ideal for|"
                        "suitable for|perfect for|choice for|popular for|turn to|go to|reach for|one of the best|tool|works|"
                        "candidate|concern|flatten|fill$|shallower|less deep|come in for|come to us for|book for|"
-                       "reason people|never have to|stand a chance|treatment for|treatments for|procedure for|wipe|shines"}),
+                       "reason people|never have to|stand a chance|treatment for|treatments for|procedure for|wipe|shines|"
+                       "ease$|eased|eases|easing"}),
     ),
     extra_columns=("words",),
 )

@@ -98,6 +98,12 @@ BROADER_WORDINGS = [
     ("multiplied-effect", "Needling plus serum gave a 40 percent improvement over serum alone."),
     ("clinically-proven", "The benefits of microneedling are well researched."),
     ("clinically-proven", "The method is supported by numerous studies."),
+    ("painless", "Honestly, the sessions don't hurt."),
+    ("painless", "With numbing cream applied first, it shouldn't be painful."),
+    ("painless", "There is almost no sensation during the treatment."),
+    ("no-downtime", "Expect little to no 'downtime' after a light session."),
+    ("no-risk", "Done properly, it does not pose any risk of permanent scarring."),
+    ("multiplied-effect", "Up to 70 percent more of your serum reaches the deeper skin."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -114,6 +120,11 @@ NEAR_MISSES = [
     "Results build without the need for time off in most cases, though you may be pink for a day.",
     "While you'll notice an initial glow, the biggest improvements appear over four to six weeks.",
     "Is it really a miracle cure for acne scars? Not quite, but it softens them.",
+    "After soaking the roller, shake it to eliminate excess alcohol.",
+    "The skin is numbed first to eliminate or at least decrease pain.",
+    "The results do not show immediately; they build over several weeks.",
+    "Collagen takes time to form, so results appear gradually rather than overnight.",
+    "Severe acne can result in permanent scars.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -713,6 +724,13 @@ CLAIM_WORDINGS = [
     ("Rolling too hard can cause unnecessary irritation.", "irritation-depth"),
     ("Whether it's rolling scars or fine lines, microneedling softens them.", "wrinkle-reduction"),
     ("The procedure has no major side effects and results are noticeable within a few weeks.", "safe-with-professionals"),
+    ("Your esthetician gently moves the pen across each area of the face.", "who-performs"),
+    ("In most cases the treatment is done in a dermatologist's office.", "who-performs"),
+    ("Microneedling has gained widespread attention in recent years.", "popularity-growth"),
+    ("A course of sessions can lighten older stretch marks.", "stretch-mark-reduction"),
+    ("Patchy discoloration can be eased with a series of treatments.", "hyperpigmentation-treatment"),
+    ("Needling is often used to treat ageing skin on the neck and hands.", "wrinkle-reduction"),
+    ("Sterile, single-use needle cartridges keep the treatment safe.", "hygiene-reduces-infection"),
 ]
 NOT_THE_CLAIM = [
     ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),
@@ -727,6 +745,11 @@ NOT_THE_CLAIM = [
     ("Wait 72 hours after microneedling before using vitamin C, to avoid irritation.", "transient-irritation"),
     ("Microneedling is a safe and effective treatment for many skin conditions.", "result-factors"),
     ("Results depend on several factors, including your skin type, age and lifestyle.", "variable-results"),
+    ("During the session a pen with very fine, sterile needles is moved over your skin by the practitioner.",
+     "hygiene-reduces-infection"),  # sterile, but nothing said of infection or safety
+    ("Within a few days every treated area heals without a scar.", "acne-scar-reduction"),
+    ("Some forums claim that rolling the scalp builds more scar tissue.", "scar-tissue-remodelling"),
+    ("It works on all skin tones without causing hyperpigmentation.", "hyperpigmentation-treatment"),
 ]
 
 
@@ -767,3 +790,18 @@ def test_a_new_clause_after_and_has_its_own_negation(matcher):
     found = {(m.claim_id, m.direction) for f in check_text("Who is not a good candidate?\n- Anyone with active acne",
                                                             matcher).findings for m in f.claims}
     assert found == {("not-suitable-for-everyone", "asserts")}  # "who is not" asks here; it is no relative clause
+
+
+def test_list_items_that_ran_together_are_read_one_by_one(matcher):
+    text = "Our dermatologist says needling can help with:\n\nAcne scarsFine linesStretch marksEnlarged pores"
+    items = [s for s in split_sentences(text) if s.kind == "item"]
+    assert [text[s.start:s.end] for s in items] == ["Acne scars", "Fine lines", "Stretch marks", "Enlarged pores"]
+    assert {m.claim_id for f in check_text(text, matcher).findings for m in f.claims} >= {
+        "acne-scar-reduction", "wrinkle-reduction", "stretch-mark-reduction"}
+    assert [s.text for s in split_sentences("SkinPen and DermaPen are both brands of pen.")] == [
+        "SkinPen and DermaPen are both brands of pen."]  # names in camel case are not a list
+
+
+def test_no_pigment_problem_on_any_skin_tone_denies_the_darker_skin_risk(matcher):
+    report = check_text("It works on all skin tones without causing hyperpigmentation.", matcher)
+    assert [(m.claim_id, m.direction) for f in report.findings for m in f.claims] == [("pih-darker-skin", "denies")]

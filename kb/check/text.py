@@ -34,6 +34,11 @@ SOFT_WRAP = re.compile(r"(?<=[^\n]{40}[\w,\-])\n(?=[a-z])")
 """A line break inside a sentence (text wrapped at a fixed width, as in PDFs and e-mails): a long line that does not
 end a sentence, followed by a line in lower case ("... the appearance of acne scars,\nwrinkles, fine lines ...").
 It is read as a space, so offsets are kept."""
+RUN_TOGETHER = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+"""Where list items lost the line breaks between them ("Acne scarsFine linesWrinkles", as text taken from a web page
+often is): a word in lower case running into one with a capital."""
+RUN_TOGETHER_MIN = 3
+"""Joins a line needs before it is read as a list: one or two are names ("SkinPen", "DermaPen")."""
 HEADING_MAX_WORDS = 10
 CLOSING = "\"”’)]"
 
@@ -114,8 +119,8 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     position = 0
     heading, previous = "", ""
-    for line in SOFT_WRAP.sub(" ", text).split("\n"):
-        first = len(sentences)
+    for line, length in _lines(SOFT_WRAP.sub(" ", text)):
+        first, line_start = len(sentences), position
         start = 0
         for match in re.finditer(r"(?:[.!?]+[\"”’)\]]*(?:\[\d{1,3}\])*|\s[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+)\s+(?=[\"“(\[]?[A-Z0-9])", line):
             before = line[start:match.start()].split()
@@ -126,9 +131,9 @@ def split_sentences(text: str) -> list[Sentence]:
             _add(sentences, line, start, match.end(), position)
             start = match.end()
         _add(sentences, line, start, len(line), position)
-        position += len(line) + 1
+        position += length
         if len(sentences) == first and one_word_item(line, previous, heading):  # "Acne scars" / "Melasma"
-            start = position - len(line) - 1 + len(line) - len(line.lstrip())
+            start = line_start + len(line) - len(line.lstrip())
             sentences.append(Sentence(line.strip(), start, start + len(line.strip())))
         if len(sentences) == first:
             if line.strip() and not BULLET.match(line):  # a one-word heading ("Risks") still heads what follows
@@ -146,6 +151,19 @@ def split_sentences(text: str) -> list[Sentence]:
             heading, kind = sentences[-1].text, "heading"  # "It is used to treat the following:" heads its list
         previous = kind
     return sentences
+
+
+def _lines(text: str):
+    """Each line of ``text`` with the number of characters it takes up (its newline included), a line whose list
+    items ran together given as one line an item."""
+    for line in text.split("\n"):
+        joins = [m.start() for m in RUN_TOGETHER.finditer(line)]
+        if len(joins) < RUN_TOGETHER_MIN:
+            yield line, len(line) + 1
+            continue
+        cuts = [0, *joins, len(line)]
+        for start, end in zip(cuts, cuts[1:]):
+            yield line[start:end], end - start + (1 if end == len(line) else 0)
 
 
 def line_kind(line: str, n_sentences: int, previous: str) -> str:
