@@ -104,6 +104,11 @@ BROADER_WORDINGS = [
     ("no-downtime", "Expect little to no 'downtime' after a light session."),
     ("no-risk", "Done properly, it does not pose any risk of permanent scarring."),
     ("multiplied-effect", "Up to 70 percent more of your serum reaches the deeper skin."),
+    ("works-for-everyone", "Good news: micro-needling can be used on everyone!"),
+    ("no-side-effects", "In the case series there were no reported side effects."),
+    ("cure", "Book a course and get rid of those skin imperfections."),
+    ("no-risk", "Done at the right depth, it doesn't cause any harm to the skin."),
+    ("painless", "We numb the area first, so you don't have to worry about pain."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -125,6 +130,7 @@ NEAR_MISSES = [
     "The results do not show immediately; they build over several weeks.",
     "Collagen takes time to form, so results appear gradually rather than overnight.",
     "Severe acne can result in permanent scars.",
+    "The study found no complications except mild redness for a day.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -731,6 +737,16 @@ CLAIM_WORDINGS = [
     ("Patchy discoloration can be eased with a series of treatments.", "hyperpigmentation-treatment"),
     ("Needling is often used to treat ageing skin on the neck and hands.", "wrinkle-reduction"),
     ("Sterile, single-use needle cartridges keep the treatment safe.", "hygiene-reduces-infection"),
+    ("Skin needling is getting widely popular with people in their twenties.", "popularity-growth"),
+    ("Procedures like microneedling are gaining real traction on social media.", "popularity-growth"),
+    ("Give it a couple of months and you should see big improvements in texture.", "improvement-magnitude"),
+    ("Anyone with the following conditions should not receive the treatment: active eczema, a cold sore, pregnancy.",
+     "not-suitable-for-everyone"),
+    ("For a week afterwards, avoid direct sunlight to prevent lasting discoloration.", "pih-mitigation"),
+    ("It is good at evening out skin pigmentation after a summer outdoors.", "hyperpigmentation-treatment"),
+    ("Biopsies show needling induced neocollagenesis in the upper dermis.", "collagen-induction"),
+    ("Needling can be paired with topical growth factors to augment the outcome.", "skincare-efficacy-boost"),
+    ("No major problems were seen other than brief redness and swelling.", "transient-irritation"),  # "other than" ends the negation
 ]
 NOT_THE_CLAIM = [
     ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),

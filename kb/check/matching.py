@@ -62,7 +62,8 @@ def current_matcher(data_dir: Path, db_path: Path) -> "Matcher":
         return Matcher.from_database(build(data_dir, Path(folder) / "kb.db").db_path)
 
 
-CLAUSE_START = re.compile(r"[,;:(\u2013\u2014]|\s-\s|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so)\b|"
+CLAUSE_START = re.compile(r"[,;:(\u2013\u2014]|\s-\s|\b(but|while|although|though|whereas|however|because|since|if|unless|when|so|other than|except|apart from|"
+                          r"aside from)\b|"
                           r"\band\s+(?=(?:the |your |its )?(?:results?|it|they|you|typically|usually|often|most)\b)", re.I)
 CONDITIONS = {"if", "unless", "when"}
 """Clause starts after which a negation states a condition ("if the tools are not sterile"), not a denial."""
