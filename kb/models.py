@@ -342,7 +342,7 @@ class ClaimTerm(SQLModel, table=True):
     __data_file__: ClassVar[str] = "claim_terms.csv"
 
     claim_id: str = Field(primary_key=True, foreign_key="claims.id", description="The claim.")
-    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out.")
+    concept: int = Field(primary_key=True, description="Concept group number; a sentence matches the claim when it has a term of every group. Group 1 is the core concept, whose negation reverses the sentence's direction. Group 0 (optional) lists terms that rule the claim out; group -1 (optional) lists terms without which a sentence cannot deny the claim.")
     terms: str = Field(description="Alternatives separated by '|': each matches a word starting with it, or ending with '$' the whole word or its plural ('scar$' is not 'scary'), spaces also matching hyphens or nothing. A core term found only inside a longer core term of another claim ('scar' in 'surgical scar') does not count. A term '@name' stands for the shared word list 'name' of the check_word_sets table. In group 1, a term starting with '!' says the opposite of the bare concept ('!should avoid' beside 'suitable').")
     note: str = Field(default="", description="Why these terms.")
 

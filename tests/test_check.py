@@ -821,3 +821,9 @@ def test_list_items_that_ran_together_are_read_one_by_one(matcher):
 def test_no_pigment_problem_on_any_skin_tone_denies_the_darker_skin_risk(matcher):
     report = check_text("It works on all skin tones without causing hyperpigmentation.", matcher)
     assert [(m.claim_id, m.direction) for f in report.findings for m in f.claims] == [("pih-darker-skin", "denies")]
+
+
+def test_a_denial_needs_the_words_curated_for_it(matcher):
+    found = lambda text: [(m.claim_id, m.direction) for f in check_text(text, matcher).findings for m in f.claims]  # noqa: E731
+    assert found("Microneedling suits people with oily or combination skin.") == []  # group -1: no "everyone", no denial
+    assert found("Microneedling is suitable for everyone.") == [("not-suitable-for-everyone", "denies")]

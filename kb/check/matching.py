@@ -182,6 +182,9 @@ a sentence that contains it must still match the claim's terms."""
 EXCLUDING_CONCEPT = 0
 """A claim's concept 0, when curated, lists terms that rule it out: "prevent" or "risk of" make a sentence about
 pigmentation a claim about avoiding it, not about treating it."""
+DENIAL_CONCEPT = -1
+"""A claim's concept -1, when curated, lists terms without which a sentence cannot deny it: "not suitable for
+everyone" is denied by "suitable for everyone", not by "suitable for people with oily skin"."""
 
 
 OPPOSITE = "!"
@@ -304,6 +307,7 @@ class ClaimProfile:
     match: ClaimMatch
     excluding: re.Pattern | None = None
     opposite: re.Pattern | None = None
+    denial_needs: re.Pattern | None = None
 
 
 class Matcher:
@@ -323,10 +327,13 @@ class Matcher:
 
         groups: dict[str, list[re.Pattern]] = {}
         exclusions: dict[str, re.Pattern] = {}
+        denial_needs: dict[str, re.Pattern] = {}
         opposites: dict[str, re.Pattern | None] = {}
         for row in query("SELECT claim_id, concept, terms FROM claim_terms ORDER BY claim_id, concept"):
             if row["concept"] == EXCLUDING_CONCEPT:
                 exclusions[row["claim_id"]] = _term_pattern(row["terms"])
+            elif row["concept"] == DENIAL_CONCEPT:
+                denial_needs[row["claim_id"]] = _term_pattern(row["terms"])
             else:
                 if row["claim_id"] not in groups:
                     opposites[row["claim_id"]] = _term_pattern(row["terms"], only_opposites=True)
@@ -346,7 +353,7 @@ class Matcher:
             quote_negated = _core_negated(straight_quotes(row["quote"]), groups[row["id"]][0], opposites[row["id"]])
             profiles.append(ClaimProfile(row["id"], row["kind"], row["quote"], row["statement"], groups[row["id"]],
                                          _stems(row["quote"] + " " + row["statement"]), quote_negated, match,
-                                         exclusions.get(row["id"]), opposites[row["id"]]))
+                                         exclusions.get(row["id"]), opposites[row["id"]], denial_needs.get(row["id"])))
         flags = [(r["id"], r["label"], re.compile(r["pattern"], re.I), r["why"], r["claim_id"] or "")
                  for r in query("SELECT * FROM overstatement_flags ORDER BY id")]
         return cls(profiles, flags)
@@ -413,6 +420,8 @@ class Matcher:
             if negated and profile.kind == vocab.ClaimKind.BENEFIT and score < 1.0 and _only_removal(own, profile.groups[1:]):
                 continue  # "it might never eliminate deeper stretch marks": no cure, and nothing said of improvement
             direction = "asserts" if negated == profile.quote_negated else "denies"
+            if direction == "denies" and profile.denial_needs and not profile.denial_needs.search(lowered):
+                continue  # "suitable for people with oily skin" neither says nor denies that it is not for everyone
             matches.append(ClaimMatch(**{**asdict(profile.match), "score": score, "direction": direction,
                                          "hedged": bool(HEDGE.search(text)), "attributed_to": speaker}))
         return sorted(matches, key=lambda m: (-m.score, m.claim_id))
