@@ -109,6 +109,9 @@ BROADER_WORDINGS = [
     ("cure", "Book a course and get rid of those skin imperfections."),
     ("no-risk", "Done at the right depth, it doesn't cause any harm to the skin."),
     ("painless", "We numb the area first, so you don't have to worry about pain."),
+    ("no-side-effects", "Our protocol smooths lip lines without any adverse side effects."),
+    ("cure", "Scar removal, the gentle way: book your first dermaroller session."),
+    ("safe-all-skin-types", "Unlike lasers, microneedling is ideal for both fair and dark skin."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -131,6 +134,9 @@ NEAR_MISSES = [
     "Collagen takes time to form, so results appear gradually rather than overnight.",
     "Severe acne can result in permanent scars.",
     "The study found no complications except mild redness for a day.",
+    "It also doesn't hurt that the pen looks sleek on a bathroom shelf.",
+    "Almost everyone has a scar or two somewhere on the body.",
+    "The session takes an hour, with no significant downtime.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -747,6 +753,15 @@ CLAIM_WORDINGS = [
     ("Biopsies show needling induced neocollagenesis in the upper dermis.", "collagen-induction"),
     ("Needling can be paired with topical growth factors to augment the outcome.", "skincare-efficacy-boost"),
     ("No major problems were seen other than brief redness and swelling.", "transient-irritation"),  # "other than" ends the negation
+    ("How you care for your skin in the week after a session will affect your results.", "result-factors"),
+    ("Rolling scars usually show more improvement than ice pick scars.", "result-factors"),
+    ("The tiny channels improve penetration of the product you apply next.", "product-absorption"),
+    ("Needling has become a favourite of skincare editors.", "popularity-growth"),
+    ("Going deeper or pressing harder can cause more inflammation.", "irritation-depth"),
+    ("At home, the skin just looks a little redder for a few minutes.", "transient-irritation"),
+    ("Most patients see a noticeable reduction in acne scars after three sessions.", "improvement-magnitude"),
+    ("Darker skin types should use a pigment inhibitor for two weeks before, to decrease the chance of hyperpigmentation.",
+     "pih-mitigation"),
 ]
 NOT_THE_CLAIM = [
     ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),
