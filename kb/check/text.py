@@ -154,8 +154,8 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def _lines(text: str):
-    """Each line of ``text`` with the number of characters it takes up (its newline included), a line whose list
-    items ran together given as one line an item."""
+    """Each line of ``text`` with the number of characters it takes up (its newline included); a line whose list
+    items ran together ("Acne scarsFine linesWrinkles") comes as one line per item."""
     for line in text.split("\n"):
         joins = [m.start() for m in RUN_TOGETHER.finditer(line)]
         if len(joins) < RUN_TOGETHER_MIN:
@@ -183,6 +183,7 @@ def line_kind(line: str, n_sentences: int, previous: str) -> str:
 
 
 LIST_SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:and\s+|or\s+)?|\s(?:and|or)\s)\s*")
+"""What separates the entries of a list written on one line: a comma or semicolon, "and", "or"."""
 
 
 def is_bare_list(text: str) -> bool:
