@@ -112,6 +112,10 @@ BROADER_WORDINGS = [
     ("no-side-effects", "Our protocol smooths lip lines without any adverse side effects."),
     ("cure", "Scar removal, the gentle way: book your first dermaroller session."),
     ("safe-all-skin-types", "Unlike lasers, microneedling is ideal for both fair and dark skin."),
+    ("guaranteed", "Your skin will definitely show an improvement over time."),
+    ("no-risk", "It does absolutely no damage to the skin."),
+    ("painless", "Don't worry, it's not a bit painful."),
+    ("instant-results", "A single session of needling makes your skin look plumper."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -762,6 +766,10 @@ CLAIM_WORDINGS = [
     ("Most patients see a noticeable reduction in acne scars after three sessions.", "improvement-magnitude"),
     ("Darker skin types should use a pigment inhibitor for two weeks before, to decrease the chance of hyperpigmentation.",
      "pih-mitigation"),
+    ("Adding PRP enhances microneedling's effects on tired, dull skin.", "skincare-efficacy-boost"),
+    ("For thinning hair, needling is more effective when paired with minoxidil.", "skincare-efficacy-boost"),
+    ("Most dermatologists recommend against microneedling while you are pregnant.", "not-suitable-for-everyone"),
+    ("After a course, skin looks brighter and more even in tone.", "hyperpigmentation-treatment"),
 ]
 NOT_THE_CLAIM = [
     ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),
