@@ -116,6 +116,8 @@ BROADER_WORDINGS = [
     ("no-risk", "It does absolutely no damage to the skin."),
     ("painless", "Don't worry, it's not a bit painful."),
     ("instant-results", "A single session of needling makes your skin look plumper."),
+    ("cure", "Regular sessions can often make them disappear."),
+    ("no-risk", "The single-use sleeve eliminates the possibility of cross-infection."),
 ]
 NEAR_MISSES = [
     "Most people return to work the next day with some redness.",
@@ -141,6 +143,8 @@ NEAR_MISSES = [
     "It also doesn't hurt that the pen looks sleek on a bathroom shelf.",
     "Almost everyone has a scar or two somewhere on the body.",
     "The session takes an hour, with no significant downtime.",
+    "Start by cleansing the area to eradicate impurities and oils.",
+    "The treatment eliminates the top layer of dull skin cells.",
 ]
 NEUTRAL = "Microneedling is a cosmetic procedure that some clinics offer, and people should discuss it with a dermatologist."
 
@@ -770,6 +774,10 @@ CLAIM_WORDINGS = [
     ("For thinning hair, needling is more effective when paired with minoxidil.", "skincare-efficacy-boost"),
     ("Most dermatologists recommend against microneedling while you are pregnant.", "not-suitable-for-everyone"),
     ("After a course, skin looks brighter and more even in tone.", "hyperpigmentation-treatment"),
+    ("The treatment isn't safe for people with open wounds or a skin infection.", "not-suitable-for-everyone"),
+    ("This minimally invasive procedure has many people wondering, \"Does it work on dark circles?\"", "minimally-invasive"),
+    ("It softens scars (acne, surgery, old injuries) over a few months.", "surgical-scar-reduction"),
+    ("Needling works best on depressed acne scars, not raised ones.", "result-factors"),
 ]
 NOT_THE_CLAIM = [
     ("Aggressive use may give rise to scarring and pigmentation.", "hyperpigmentation-treatment"),

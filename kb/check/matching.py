@@ -263,7 +263,7 @@ SCAR_KINDS = r"(?:acne|surgical|surgery|post[\s-]?surgical|trauma|traumatic|inju
 AND_OR = re.compile(r"\s*(?:,\s*(?:and\b|or\b)?|\band\b|\bor\b|/)\s*")
 KINDS_BEFORE = re.compile(rf"\b({SCAR_KINDS}(?:{AND_OR.pattern}{SCAR_KINDS})+)\s+(scars?|scarring)\b")
 KINDS_AFTER = re.compile(rf"\b(scars?|scarring),?\s+(?:(?:whether |which |that )?(?:they |it )?(?:are |is |were |was )?caused by|"
-                         rf"from|left by|due to|after)\s+((?:\w+\s)?{SCAR_KINDS}(?:{AND_OR.pattern}{SCAR_KINDS})*)\b")
+                         rf"from|left by|due to|after|\()\s*((?:\w+\s)?{SCAR_KINDS}(?:{AND_OR.pattern}{SCAR_KINDS})*)\b")
 CLAIMED_KINDS = re.compile(r"acne|surg|c[\s-]?section|caesarean|cesarean")
 """Kinds of scar a claim is about (acne; surgery, c-section): "trauma scars" or "burn scars" are no claim's."""
 MAINTAINS = re.compile(r"\b(?:collagen|elastin|proteins?|fibres?|fibers?|components?)\b(?:(?!\bto\b)[^.;!?\u2014]){0,30}?"

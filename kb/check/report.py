@@ -22,8 +22,10 @@ CLAIMING_HEADING = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:[^:.]{1,20}:\s*)?(?:im
                               r"lifts?|diminishes?|refines?|repairs?|rejuvenates?|lightens?|plumps?)\b", re.I)
 """A heading that is itself a benefit ("Improves Skin Texture", "2. Reduces Acne Scars", "0.5 mm: Treats light scarring")
 claims what it says."""
-QUESTION_TAIL = re.compile(r",\s*(?:but|so|and)\s+(?:how|what|why|when|which|who|is|are|does|do|can|will|should)\b[^,]*\?\W*$", re.I)
-"""A question asked after a statement in the same sentence ("It has gained popularity, but how long does it last?")."""
+QUESTION_TAIL = re.compile(r",\s*(?:but|so|and)\s+(?:how|what|why|when|which|who|is|are|does|do|can|will|should)\b[^,]*\?\W*$|"
+                           r"\b(?:wonder|ask)\w*,?\s*[\"“][^\"”]*\?[\"”]?\W*$", re.I)
+"""A question asked after a statement in the same sentence ("It has gained popularity, but how long does it last?",
+"This minimally invasive procedure ... leads many to wonder, "Does it work?"")."""
 YES = re.compile(r"^\W*(?:A:\s*)?(?:yes|yep|absolutely|definitely|it can|it does)\b(?!\s+not\b)", re.I)
 """An answer that affirms the question it follows."""
 NO = re.compile(r"^\W*(?:A:\s*)?(?:no|nope|not at all|not really|absolutely not)\s*(?:[.,!;:\u2013\u2014-]|$)", re.I)
