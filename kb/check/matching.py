@@ -228,11 +228,10 @@ def _word_spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end(1) + len(WORD_REST.match(text, m.end(1)).group(0))) for m in _overlapping(pattern).finditer(text)]
 
 
-def _uncovered(core: re.Pattern, text: str, covering: list[tuple[int, int]]) -> bool:
-    """Whether ``core`` occurs in ``text`` other than inside a longer core term of another claim: "scar" in
-    "surgical scars" is the surgical-scar claim's word, not a bare scar."""
-    return any(not any(a <= start and end <= b and b - a > end - start for a, b in covering)
-               for start, end in _word_spans(core, text))
+def _uncovered(spans: list[tuple[int, int]], covering: list[tuple[int, int]]) -> bool:
+    """Whether a core term found at ``spans`` occurs other than inside a longer core term of another claim (among
+    ``covering``): "scar" in "surgical scars" is the surgical-scar claim's word, not a bare scar."""
+    return any(not any(a <= start and end <= b and b - a > end - start for a, b in covering) for start, end in spans)
 
 
 def _procedure_names(names: str) -> re.Pattern:
@@ -386,7 +385,8 @@ class Matcher:
         stems = None
         background = (sentence.kind != "item" or text.rstrip(CLOSING).endswith(".")) and bool(NATURAL_COURSE.search(own) or CAUSE_QUESTION.search(sentence.heading)) \
             and not NAMES_THE_SUBJECT.search(own)
-        cores = [span for p in self.profiles for span in _word_spans(p.groups[0], lowered)]
+        core_spans = {p.claim_id: _word_spans(p.groups[0], lowered) for p in self.profiles}  # found once, used by every claim
+        cores = [span for spans in core_spans.values() for span in spans]
         for profile in self.profiles:
             said_in = text  # where the claim's core is, for telling assertion from denial
             if len(profile.quote.split()) >= QUOTE_MIN_WORDS and profile.quote in text or \
@@ -396,7 +396,7 @@ class Matcher:
                 core, *others = profile.groups
                 if product and not any(g.search(product) for g in profile.groups):
                     continue
-                if not _uncovered(core, lowered, cores):
+                if not _uncovered(core_spans[profile.claim_id], cores):
                     if not (context and core.search(context) and any(g.search(own) for g in others)):
                         continue
                     said_in = straight_quotes(sentence.heading)  # "Who should avoid it?" / "- Anyone with active acne"
