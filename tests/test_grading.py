@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from kb import vocab
 from kb.build import grade_data
@@ -319,6 +319,14 @@ def test_adding_a_direct_supporting_trial_never_lowers_certainty(kind, body, rat
 
 @settings(max_examples=300, deadline=None)
 @given(kinds, bodies, evidence)
+# Found by the search: a refuting review counted as one more independent source, lifting imprecision; and a weak
+# refuting link taking a reference-backed description out of the background into a graded "supported".
+@example("benefit", [Evidence("a", "supports", "direct", 1, "rct", "low", None, "differs"),
+                     Evidence("b", "supports", "direct", 1, "systematic_review_rct", "low", None, "differs"),
+                     Evidence("aa", "supports", "direct", 3, "controlled_study", "low", 100, "differs")],
+         Evidence("a", "supports", "direct", 1, "systematic_review_rct", "low", None, "differs"))
+@example("description", [Evidence("a", "supports", "direct", 2, "reference_text", "low", None, "differs")],
+         Evidence("a", "supports", "direct", 1, "systematic_review_rct", "low", None, "differs"))
 def test_adding_a_refuting_link_never_makes_the_verdict_more_favourable(kind, body, extra):
     refuting = Evidence("new-refuting", "refutes", extra.directness, extra.rating, extra.design,
                         extra.risk_of_bias, extra.n_participants, extra.indirectness_reason)

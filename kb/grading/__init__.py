@@ -42,8 +42,8 @@ The package follows the flow of a judgement, one module per step:
 * a *tier* is the set of counted clinical links whose designs share a ``starting_certainty`` (randomised evidence
   starts high, observational and uncontrolled low, case reports and mechanistic studies very low); each tier is
   rated with the domains below, its links being the *core*, and the claim takes the most certain tier;
-* tiers and participants come from the links that do not refute the claim: refuting evidence lowers certainty
-  (inconsistency) and drives the verdict, but never raises certainty;
+* tiers, participants and the independent sources imprecision counts come from the links that do not refute the
+  claim: refuting evidence lowers certainty (inconsistency) and drives the verdict, but never raises certainty;
 * risk of bias: down one when no core study is at low risk and the start is high, when every core study is at
   high risk, or when every core study has device-maker funding or ties; down two when the start is high and every
   core study is at high risk;
@@ -69,7 +69,7 @@ found", or "not yet searched" when no search is recorded for it.
   evidence cannot tell the treatment from natural change: it does not back the claim alone, and where it is part
   of the support the verdict is at most partly supported.
 * **Established background**: a description claim (how the skin or the procedure works) supported by a reference
-  text, with every counted link in agreement, gets its own verdict rather than "no evidence".
+  text, with no link rated high enough to bear on it disagreeing, gets its own verdict rather than "no evidence".
 * Curator overrides (``claims.override_*``) stay for the exceptional case, each with a reason and a name; the rules
   and the data produce the verdicts.
 

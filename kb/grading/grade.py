@@ -79,7 +79,7 @@ def grade_claim(kind: str, evidence: Iterable[Evidence], inclusions: set[tuple[s
     overlap_note = (f" Reviews and the primary studies they may include count once; inclusion lists are not recorded, "
                     f"so overlap is presumed for {', '.join(overlap)}." if overlap else "")
     shared = (judge_inconsistency(evidence, units, overlap_note),
-              judge_imprecision(weighing, participants, n_independent, list(intervals)),
+              judge_imprecision(weighing, participants, len({units[e.study_id] for e in weighing if e.is_human}), list(intervals)),
               judge_publication_bias(evidence))
     rated = []
     for start, reason, core in starting_points(weighing):

@@ -54,10 +54,12 @@ class VerdictContext:
 
     @property
     def background(self) -> bool:
-        """A description backed by a reference text, with every counted link in agreement."""
+        """A description backed by a reference text, with no link rated high enough to bear on it disagreeing: a link
+        too weak for the other rules to weigh must not take the fact out of the background and so promote it to a
+        graded "supported"."""
         return (self.kind == ClaimKind.DESCRIPTION
                 and any(e.design == REFERENCE_DESIGN for e in self.linked(Stance.SUPPORTS))
-                and all(e.stance == Stance.SUPPORTS for e in self.evidence))
+                and not self.linked(Stance.MIXED, Stance.QUALIFIES, Stance.REFUTES, weighty=True))
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _mostly_indirect(c: VerdictContext) -> bool:
 VERDICT_RULES: tuple[VerdictRule, ...] = (
     VerdictRule(Verdict.NO_EVIDENCE, "No link counts: none accepted by a reviewer for a study whose identity is confirmed.",
                 lambda c: not c.evidence),
-    VerdictRule(Verdict.BACKGROUND, "A description claim supported by a reference text, with every counted link supporting it: established background, not graded for certainty.",
+    VerdictRule(Verdict.BACKGROUND, "A description claim supported by a reference text, with no link rated high enough for its kind (2) mixed, qualifying or refuting: established background, not graded for certainty.",
                 lambda c: c.background),
     VerdictRule(Verdict.MISLEADING, "A description claim whose refuting links outweigh (by summed rating, each independent body once) its supporting links.",
                 lambda c: c.kind == ClaimKind.DESCRIPTION and c.weight(c.linked(Stance.REFUTES)) > c.weight(c.linked(Stance.SUPPORTS))),
