@@ -14,6 +14,7 @@ study rows (mappings with ``id``, ``first_author``, ``authors``, ``year``,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ ET_AL_PLACEHOLDERS = 4
 Each is named "et al." itself: should a style ever print them, it prints nothing that was not in the record."""
 
 UNCONFIRMED = "Unconfirmed source"
+
+CACHED_CITATIONS = 20_000
+"""Rendered citations kept in memory (a few hundred bytes each): every study of a large knowledge base's busiest pages."""
 
 
 @dataclass(frozen=True)
@@ -116,16 +120,15 @@ def _style():
     return CitationStylesStyle(STYLE, validate=False)
 
 
-def _render(items: list[dict], output) -> list[str]:
+def _render(item: dict, output) -> str:
     from citeproc import Citation as CslCitation, CitationItem, CitationStylesBibliography
     from citeproc.source.json import CiteProcJSON
 
-    bibliography = CitationStylesBibliography(_style(), CiteProcJSON(items), output)
-    citations = [CslCitation([CitationItem(item["id"])]) for item in items]
-    for citation in citations:
-        bibliography.register(citation)
-    rendered = [str(bibliography.cite(citation, lambda item: None)) for citation in citations]
-    return [text[1:-1] if text.startswith("(") and text.endswith(")") else text for text in rendered]
+    bibliography = CitationStylesBibliography(_style(), CiteProcJSON([item]), output)
+    citation = CslCitation([CitationItem(item["id"])])
+    bibliography.register(citation)
+    text = str(bibliography.cite(citation, lambda item: None))
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
 
 def _escaped(item: dict) -> dict:
@@ -136,38 +139,38 @@ def _escaped(item: dict) -> dict:
     return escaped
 
 
-def cite(studies: Iterable[Mapping]) -> list[Citation]:
-    """In-text citations for study rows, in the order given (one per row)."""
+@lru_cache(maxsize=CACHED_CITATIONS)
+def _rendered(item_json: str) -> tuple[str, str]:
+    """A CSL item's citation as plain text and as HTML, rendered once per distinct item (citeproc-py takes about a
+    millisecond per item and format, so a claim page with a hundred sources would otherwise spend most of its time here)."""
     from citeproc import formatter
 
-    studies = list(studies)
-    if not studies:
-        return []
-    items = [csl_item(study) for study in studies]
-    html_items = [_escaped(item) for item in items]
-    texts = _render(items, formatter.plain)
-    htmls = _render(html_items, formatter.html)
-    return [Citation(str(study["id"]), text, Markup(html), bool(_authors(study)) and "issued" in item)
-            for study, item, text, html in zip(studies, items, texts, htmls)]
+    item = json.loads(item_json)
+    return _render(item, formatter.plain), _render(_escaped(item), formatter.html)
 
 
-def cite_text(studies: Iterable[Mapping]) -> str:
-    """'Alam et al., 2014; Ishfaq et al., 2022': the citations as plain text, for sentences stored in the database."""
-    return "; ".join(c.text for c in cite(studies))
+def cite(studies: Iterable[Mapping]) -> list[Citation]:
+    """In-text citations for study rows, in the order given (one per row).
 
-
-def cite_html(studies: Iterable[Mapping], href: Callable[[str], str]) -> Markup:
-    """The citations as links, ``href(study_id)`` giving each study page's URL."""
-    return Markup("; ").join(c.link(href(c.study_id)) for c in cite(studies))
-
-
-def link_cited(text: str, studies: Iterable[Mapping], href: Callable[[str], str]) -> Markup:
-    """``text`` (escaped) with each study's id or citation replaced by the linked citation.
-
-    Sentences stored in the database (a claim's rationale) name their sources by id or, once
-    written with :func:`cite_text`, by citation; either way the page shows a linked citation.
+    Each study is cited on its own, so it reads the same on every page whatever it is cited beside; the style
+    adds no year letters ("2014a"), and studies whose author and year coincide are told apart by their links.
     """
-    citations = cite(studies)
+    citations = []
+    for study in studies:
+        item = csl_item(study)
+        text, html = _rendered(json.dumps(item, sort_keys=True))
+        citations.append(Citation(str(study["id"]), text, Markup(html), bool(_authors(study)) and "issued" in item))
+    return citations
+
+
+def link_cited(text: str, citations: list[Citation], href: Callable[[str], str]) -> Markup:
+    """``text`` (escaped) with each cited study's id or citation replaced by the linked citation.
+
+    Sentences stored in the database (a claim's rationale) name their sources by id or by citation;
+    either way the page shows a linked citation.
+    ``citations`` come from one :func:`cite` call per page: citeproc renders every study each time
+    it is called, so a page with several sentences must not cite its studies once per sentence.
+    """
     if not citations:
         return escape(text)
     targets: dict[str, Citation] = {}

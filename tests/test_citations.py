@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.citations import cite, cite_html, cite_text, link_cited
+from kb.citations import _rendered, cite, link_cited
 from tests.conftest import DATA, read_csv
 
 STUDIES = {row["id"]: row for row in read_csv(DATA / "studies.csv")}
@@ -35,17 +35,26 @@ def test_unconfirmed_fields_are_said_to_be_unconfirmed_not_invented():
     assert cite([STUDIES["alam2014"]])[0].confirmed
 
 
-def test_citations_as_text_and_as_escaped_links():
-    assert cite_text([STUDIES["alam2014"], STUDIES["ablon2018"]]) == "Alam et al., 2014; Ablon, 2018"
+def test_citations_link_to_the_study_page_with_the_record_escaped():
     probe = {"id": "probe", "first_author": "", "authors": "", "year": 2020, "title": "<script>alert(1)</script> & more"}
-    html = cite_html([STUDIES["alam2014"], probe], lambda study_id: f"/kb/studies/{study_id}")
-    assert '<a class="kb-cite" href="/kb/studies/alam2014" title="alam2014">Alam <i>et al.</i>, 2014</a>' in html
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    alam, unsafe = (c.link(f"/kb/studies/{c.study_id}") for c in cite([STUDIES["alam2014"], probe]))
+    assert alam == '<a class="kb-cite" href="/kb/studies/alam2014" title="alam2014">Alam <i>et al.</i>, 2014</a>'
+    assert "<script>" not in unsafe and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in unsafe
+
+
+def test_a_study_is_cited_the_same_whatever_it_is_cited_beside():
+    """Citations are rendered one study at a time (and kept): a page citing a hundred sources renders each once."""
+    together = cite(STUDIES.values())
+    assert [c.text for c in together] == [cite([study])[0].text for study in STUDIES.values()]
+    assert [c.html for c in together] == [cite([study])[0].html for study in STUDIES.values()]
+    hits = _rendered.cache_info().hits
+    cite(STUDIES.values())
+    assert _rendered.cache_info().hits == hits + len(STUDIES)
 
 
 def test_ids_and_citations_in_a_sentence_become_linked_citations():
     rows = [STUDIES["alam2014"], STUDIES["ishfaq2022"]]
-    html = link_cited("The strongest sources are alam2014 and Ishfaq et al., 2022 <b>.", rows, lambda i: f"/s/{i}")
+    html = link_cited("The strongest sources are alam2014 and Ishfaq et al., 2022 <b>.", cite(rows), lambda i: f"/s/{i}")
     assert html == ('The strongest sources are <a class="kb-cite" href="/s/alam2014" title="alam2014">Alam <i>et al.</i>, 2014</a> '
                     'and <a class="kb-cite" href="/s/ishfaq2022" title="ishfaq2022">Ishfaq <i>et al.</i>, 2022</a> &lt;b&gt;.')
-    assert link_cited("alam2014x is not an id", rows, lambda i: i) == "alam2014x is not an id"
+    assert link_cited("alam2014x is not an id", cite(rows), lambda i: i) == "alam2014x is not an id"

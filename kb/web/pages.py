@@ -116,7 +116,8 @@ async def claim_page(db, claim_id: str) -> dict | None:
         FROM claim_evidence ce JOIN studies s ON s.id = ce.study_id
         WHERE ce.claim_id = :id
         ORDER BY ce.rating DESC, s.evidence_level, ce.study_id""", {"id": claim_id})
-    citation_of = {c.study_id: c for c in cite(links)}
+    citations = cite(links)
+    citation_of = {c.study_id: c for c in citations}
     href = lambda study_id: study_url(db, study_id)  # noqa: E731
     described = [dict(link, design_label=vocab.STUDY_DESIGNS.term(link["design"]).label,
                       directness_label=vocab.DIRECTNESS.term(link["directness"]).label,
@@ -143,9 +144,9 @@ async def claim_page(db, claim_id: str) -> dict | None:
         "certainty": term(vocab.CERTAINTY_LEVELS, summary["certainty"]),
         "computed_verdict": term(vocab.VERDICTS, summary["computed_verdict"]),
         "computed_certainty": term(vocab.CERTAINTY_LEVELS, summary["computed_certainty"]),
-        "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label, reason=link_cited(d["reason"], links, href))
+        "domains": [dict(d, label=vocab.CERTAINTY_DOMAINS.term(d["domain"]).label, reason=link_cited(d["reason"], citations, href))
                     for d in domains],
-        "rationale": link_cited(summary["rationale"], links, href),
+        "rationale": link_cited(summary["rationale"], citations, href),
         "groups": groups,
         "not_counted": [link for link in described if not link["counted"]],
         "findings": [dict(f, comparator_label=vocab.COMPARATOR_KINDS.term(f["comparator_kind"]).label,
