@@ -2,8 +2,9 @@
 
 A build must not write into ``data/`` (that would change the fingerprint it
 is keyed by), so the history lives beside the database, in
-``kb-history.sqlite`` next to ``kb.db``.  It holds every build whose data
-differed from the build before it (``build_history``), each claim's verdict
+``kb-history.sqlite`` next to ``kb.db``.  It holds every build whose data or
+verdicts differed from the build before it (``build_history``; a change of
+grading rules moves verdicts with the same data), each claim's verdict
 and certainty in each (``verdict_history``), the claims that moved and why
 (``verdict_changes``), and the evidence behind each claim in the last build
 (its links, with the facts of their studies that grading uses), which the
@@ -114,9 +115,9 @@ def plan(db_path: Path, fingerprint: str, built_at: str, summaries: list[dict], 
     else:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             last = conn.execute("SELECT build, data_sha256 FROM build_history ORDER BY build DESC LIMIT 1").fetchone()
-            if last is not None and last[1] == fingerprint:
-                return HistoryUpdate(path, None)
             before = {r[0]: r[1:] for r in conn.execute("SELECT claim_id, verdict, certainty FROM verdict_history WHERE build = ?", [last[0]])} if last else {}
+            if last is not None and last[1] == fingerprint and before == now:
+                return HistoryUpdate(path, None)  # same data, same verdicts: nothing to record
             moved = {c for c in now if c in before and before[c] != now[c]}
             old_evidence: Evidence = {}
             old_overrides: dict[str, tuple] = {}

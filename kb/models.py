@@ -516,7 +516,7 @@ class ClaimFinding(SQLModel, table=True):
 
 
 class BuildHistory(SQLModel, table=True):
-    """Every build of this database file whose data differed from the build before it (kept beside kb.db in kb-history.sqlite)."""
+    """Every build of this database file whose data or verdicts differed from the build before it (kept beside kb.db in kb-history.sqlite)."""
 
     __tablename__ = "build_history"
 

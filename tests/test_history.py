@@ -67,6 +67,24 @@ def test_a_data_change_that_moves_a_verdict_is_listed_with_why(data_copy, tmp_pa
     assert query(db, "SELECT count(*) FROM verdict_history") == [(2 * len(read_csv(data_copy / "claims.csv")),)]
 
 
+def test_new_grading_rules_that_move_a_verdict_are_recorded_with_the_same_data(data_copy, tmp_path, monkeypatch):
+    """A rule change moves verdicts without any data change: the build is recorded and kb diff says what moved."""
+    from kb.grading import certainty
+
+    db = tmp_path / "kb.db"
+    build(data_copy, db)
+    (before,) = query(db, "SELECT certainty FROM claim_summary WHERE claim_id = ?", ["transient-irritation"])
+    monkeypatch.setattr(certainty, "IMPRECISION_PARTICIPANTS", (10**9, 10**9))  # stricter: every body is far too small
+    build(data_copy, db)
+    (after,) = query(db, "SELECT certainty FROM claim_summary WHERE claim_id = ?", ["transient-irritation"])
+    assert before != after
+    assert query(db, "SELECT build, data_sha256 FROM build_history") == [(1, data_fingerprint(data_copy)), (2, data_fingerprint(data_copy))]
+    (change,) = query(db, "SELECT old_certainty, new_certainty, reason FROM verdict_changes WHERE claim_id = ?", ["transient-irritation"])
+    assert change[:2] == (before[0], after[0]) and "the grading rules" in change[2]
+    build(data_copy, db)  # the same data and rules again: nothing new
+    assert len(query(db, "SELECT build FROM build_history")) == 2
+
+
 def test_kb_diff_prints_the_claims_that_moved_and_why(data_copy, tmp_path):
     db = tmp_path / "kb.db"
     runner = CliRunner()
