@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 
 from kb import vocab
 from kb.build import grade_data
@@ -51,6 +51,37 @@ def test_heavily_downgraded_trials_do_not_drag_below_direct_observational_eviden
     grade = grade_claim("risk", body)
     assert grade.starting_certainty == "low" and grade.certainty == "low"
     assert "trial" in grade.starting_reason and "less certain" in grade.starting_reason
+
+
+# --- what counts --------------------------------------------------------------
+
+@pytest.mark.parametrize("completeness, identifiers, confirmed", [
+    ("complete", [], True),                     # a document confirmed on its issuing body's own page
+    ("missing:year", ["10.1000/x"], True),      # a gap that is not the identity
+    ("missing:identifier", ["10.1000/x"], True),
+    ("missing:identifier", [], False),
+    ("missing:title", ["10.1000/x"], False),
+])
+def test_identity_is_confirmed_by_a_title_and_an_identifier_the_librarian_confirmed(completeness, identifiers, confirmed):
+    from kb.grading.evidence import identity
+
+    record = {"completeness": completeness, "verified_urls": "", "verified_fields": ""}
+    assert identity("A title", identifiers, record)[0] is confirmed
+
+
+def test_a_registry_number_in_a_third_party_copy_does_not_confirm_what_the_librarian_marks_missing():
+    """As for skinpen_nct02646917: the NCT number appears in the URLs read, but only third-party copies were retrieved."""
+    from kb.grading.evidence import identity
+
+    record = {"completeness": "missing:identifier", "verified_urls": "https://clinicaltrials.gov/ct2/show/record/NCT02646917",
+              "verified_fields": "NCT, n (registry copy); official ClinicalTrials.gov pages not retrieved"}
+    assert identity("SkinPen Efficacy on Acne Scars", [], record) == (False, "identifier")
+
+
+def test_the_skinpen_registry_record_is_shown_but_not_counted(typed_data):
+    links = typed_data["claim_evidence"]
+    counted = [c for s, c in zip(links["study_id"], links["counted"]) if s == "skinpen_nct02646917"]
+    assert counted and not any(counted)
 
 
 # --- risk of bias -------------------------------------------------------------
@@ -117,6 +148,40 @@ def test_imprecision(sizes, change):
 
 def test_one_review_is_not_imprecise_for_being_one_source():
     assert domain(grade_claim("benefit", [ev("r", design="systematic_review_rct", n=500)]), "imprecision").change == 0
+
+
+@pytest.mark.parametrize("trials", [[24, 24], [500]])
+def test_imprecision_is_judged_on_the_tier_that_sets_the_certainty(trials):
+    """Small or single trials start high but are imprecise: a large case series in a lower tier does not make them precise."""
+    body = [ev(f"t{i}", rob="low", n=n) for i, n in enumerate(trials)] + [ev("series", design="case_series", n=1000)]
+    grade = grade_claim("benefit", body)
+    assert grade.starting_certainty == "high" and domain(grade, "imprecision").change == -1
+    assert grade.certainty == "moderate" and "series" not in domain(grade, "imprecision").reason
+
+
+def test_an_interval_from_another_tier_does_not_judge_this_tiers_precision():
+    body = [ev("t1", rob="low", n=10), ev("t2", rob="low", n=10), ev("series", design="case_series", n=1000)]
+    interval = Interval("series", "score", "mean difference", 0.2, 6.5)  # precise, but from the case series
+    assert domain(grade_claim("benefit", body, intervals=[interval]), "imprecision").change == -2
+
+
+def test_a_qualifying_review_does_not_spare_the_supporting_series_their_risk_of_bias():
+    """wrinkle-reduction: the only support is uncontrolled series at high risk; a sound review of satisfaction agrees in part."""
+    series = [ev("s1", design="case_series", rob="high", n=48), ev("s2", design="case_series", rob="high", n=32)]
+    review = ev("review", "qualifies", design="systematic_review", rob="some_concerns", directness="indirect_outcome", n=723)
+    grade = grade_claim("benefit", series + [review])
+    judgement = domain(grade, "risk_of_bias")
+    assert judgement.change == -1 and "(s1, s2)" in judgement.reason and "not on review (qualifying or mixed)" in judgement.reason
+    assert grade.certainty == "very_low"
+
+
+def test_an_interval_from_a_qualifying_comparison_does_not_make_the_support_precise():
+    """pih-darker-skin: a meta-analysis comparing a laser with needling is precise, but it is not the support."""
+    body = [ev("review", design="systematic_review", n=None), ev("series", design="case_series", n=36),
+            ev("laser-vs-needling", "qualifies", design="systematic_review", directness="indirect_population", n=None)]
+    interval = Interval("laser-vs-needling", "PIH", "risk ratio", 1.49, 6.21)
+    judgement = domain(grade_claim("risk", body, intervals=[interval]), "imprecision")
+    assert judgement.change == -1 and "participant numbers decide" in judgement.reason
 
 
 @pytest.mark.parametrize("low, high, measure, change", [
@@ -311,7 +376,10 @@ def favour(verdict: str) -> int:
 @settings(max_examples=300, deadline=None)
 @given(kinds, bodies, st.integers(1, 5), st.sampled_from(vocab.RISK_OF_BIAS.values()), st.one_of(st.none(), st.integers(1, 2000)))
 def test_adding_a_direct_supporting_trial_never_lowers_certainty(kind, body, rating, rob, n):
+    """Where randomised evidence already supports the claim. Where it only qualified it, the first supporting trial
+    becomes what risk of bias and imprecision judge (:func:`kb.grading.certainty.carrying`), as it should."""
     trial = Evidence("new-trial", "supports", "direct", rating, "rct", rob, n)
+    assume(not trial.clinical or any(e.stance == "supports" and e.clinical and e.starting_certainty == "high" for e in body))
     before = rank(grade_claim(kind, body).certainty)
     after = rank(grade_claim(kind, body + [trial]).certainty)
     assert after >= before or grade_claim(kind, body).verdict == "established_background"

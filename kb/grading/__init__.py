@@ -12,9 +12,9 @@ The package follows the flow of a judgement, one module per step:
 ## What counts
 
 * A link **counts** only when a reviewer **accepted** it (``claim_evidence.review_status``) and its study's
-  **identity is confirmed**: a confirmed title and at least one confirmed identifier (DOI, PMID, PMCID, a
-  trial-registry id, or the issuing body's own page, which the verification record shows by not listing the
-  identifier as missing).  A source missing only its author list, year or page numbers still counts, and the
+  **identity is confirmed**: a confirmed title and at least one confirmed identifier (DOI, PMID, PMCID, or a
+  trial-registry id or the issuing body's own page that the librarian read, which the verification record shows
+  by not listing the identifier as missing: a registry number seen only in third-party copies does not count).  A source missing only its author list, year or page numbers still counts, and the
   gap is shown.  Links that ``kb load`` adds are *proposed*; nothing a load adds changes a verdict until a
   reviewer accepts it.  Links that do not count appear on the claim page under "not yet counted", with why.
 * **Retractions and notices** (``study_notices``, loaded from the Retraction Watch data file): a link to a
@@ -44,6 +44,12 @@ The package follows the flow of a judgement, one module per step:
   rated with the domains below, its links being the *core*, and the claim takes the most certain tier;
 * tiers, participants and the independent sources imprecision counts come from the links that do not refute the
   claim: refuting evidence lowers certainty (inconsistency) and drives the verdict, but never raises certainty;
+* risk of bias, indirectness and imprecision judge each tier's own core, as GRADE rates each body of evidence on
+  its own: two small trials that start high are imprecise however many people a case series or review in another
+  tier adds (inconsistency weighs every counted clinical link, so disagreement anywhere lowers every tier);
+* risk of bias and imprecision look only at the core links that **support** the claim, where there are any: a
+  source that only qualifies it (a sound review of satisfaction beside uncontrolled series of wrinkles, an interval
+  comparing a laser with needling) lowers the verdict but cannot vouch for the support;
 * risk of bias: down one when no core study is at low risk and the start is high, when every core study is at
   high risk, or when every core study has device-maker funding or ties; down two when the start is high and every
   core study is at high risk;
@@ -53,7 +59,7 @@ The package follows the flow of a judgement, one module per step:
   microneedling only with another active treatment, or adds it to one, is **indirect (comparator)** for a claim
   that microneedling works: it shows how microneedling compares, not that it beats doing nothing.  Validation
   rejects a ``direct`` benefit link whose study's outcomes for the claim all have active or combination comparators;
-* imprecision: judged from **confidence intervals** where the claim's counted outcomes report them: down one when
+* imprecision: judged from **confidence intervals** where the core's counted outcomes report them: down one when
   an interval includes no effect (0 for differences, 1 for ratios).  Participant numbers decide only where there is
   no interval: down one below 100 distinct participants or with a single primary study, two below 30;
 * publication bias: not assessed (too few studies per claim), recorded so the gap is visible.

@@ -52,6 +52,17 @@ def starting_points(evidence: list[Evidence]) -> list[tuple[str, str, list[Evide
     return tiers
 
 
+def carrying(core: list[Evidence]) -> list[Evidence]:
+    """The links of a tier that carry the claim as worded: those that support it, else the whole tier.
+
+    Risk of bias and imprecision are judged on them, as GRADE judges the studies behind an estimate. A link that only
+    qualifies the claim (a review of satisfaction, not wrinkles; an interval comparing microneedling with a laser)
+    lowers the verdict but cannot vouch for the support: a well-run review that agrees in part must not spare
+    uncontrolled series at high risk of bias from their downgrade.
+    """
+    return [e for e in core if e.stance == Stance.SUPPORTS] or core
+
+
 def judge_risk_of_bias(start: str, core: list[Evidence]) -> DomainJudgement:
     """Down for core studies at high risk (or, for randomised evidence, none at low risk); device-maker funding weighs too."""
     if not core:

@@ -1,8 +1,9 @@
 """The evidence a claim is graded on: which links count, and which of them are independent.
 
 A link *counts* (feeds certainty and verdict) only when a reviewer accepted it and its study's identity is
-confirmed: a confirmed title plus at least one confirmed identifier (DOI, PMID, PMCID, a trial-registry id, or the
-issuing body's own page, which the verification record shows by not listing the identifier as missing).
+confirmed: a confirmed title plus at least one confirmed identifier (DOI, PMID, PMCID, or a trial-registry id or the
+issuing body's own page that the librarian read, which the verification record shows by not listing the identifier
+as missing: a registry number seen only in third-party copies does not count).
 A link to a retracted study never counts (see :func:`standing_notice`).
 Everything else is shown on the claim page under "not yet counted", with the reason.
 
@@ -26,10 +27,6 @@ NON_HUMAN_DESIGNS = {"mechanistic", "regulatory", "reference_text"}
 """Designs whose participants are not people studied for the claim."""
 
 _DESIGNS = {t.value: t.extra for t in vocab.STUDY_DESIGNS.terms}
-
-REGISTRY_ID = re.compile(r"\bNCT\d{8}\b")
-"""A ClinicalTrials.gov id: a confirmed trial-registry identifier."""
-
 
 class Evidence(NamedTuple):
     """One counted link of a claim, with the facts about its study that grading needs (a tuple: a million build fast)."""
@@ -87,8 +84,7 @@ def identity(title: str, identifiers: Iterable[str], record: dict | None) -> tup
     if record is None:
         return False, "not verified against a public record"
     missing = missing_fields(record["completeness"])
-    text = " ".join([record.get("verified_urls", ""), record.get("verified_fields", "")])
-    has_identifier = any(identifiers) or bool(REGISTRY_ID.search(text)) or "identifier" not in missing
+    has_identifier = any(identifiers) or "identifier" not in missing
     confirmed = bool(title) and "title" not in missing and has_identifier
     return confirmed, ", ".join(missing)
 

@@ -7,10 +7,10 @@ from typing import Callable, Iterable
 
 from kb import vocab
 from kb.grading.certainty import (
-    DomainJudgement, Interval, judge_imprecision, judge_inconsistency, judge_indirectness, judge_publication_bias,
-    judge_risk_of_bias, starting_points,
+    DomainJudgement, Interval, carrying, judge_imprecision, judge_inconsistency, judge_indirectness,
+    judge_publication_bias, judge_risk_of_bias, starting_points,
 )
-from kb.grading.evidence import Evidence, count_participants, designs, independent_units, presumed_overlap
+from kb.grading.evidence import Evidence, count_participants, designs, ids, independent_units, presumed_overlap
 from kb.grading.verdicts import UNGRADED_VERDICTS, VerdictContext, decide_verdict
 from kb.grading.evidence import CLINICAL_RATING
 from kb.grading.verdicts import MIN_RATING_TO_SUPPORT
@@ -42,6 +42,24 @@ class Grade:
     counts: dict[str, int] = field(default_factory=dict)
     tier_designs: str = ""
     presumed_overlap: list[str] = field(default_factory=list)
+
+
+def tier_imprecision(body: list[Evidence], inclusions: set[tuple[str, str]], intervals: list[Interval]) -> DomainJudgement:
+    """Imprecision of the body of evidence a tier is rated on, as GRADE rates each body on its own: two small trials
+    that start high are imprecise however many people a case series or a review in a lower tier adds."""
+    in_body = {e.study_id for e in body}
+    units = independent_units(body, inclusions)
+    return judge_imprecision(body, count_participants(body, inclusions), len({units[e.study_id] for e in body if e.is_human}),
+                             [i for i in intervals if i.study_id in in_body])
+
+
+def set_aside(judgement: DomainJudgement, core: list[Evidence], carried: list[Evidence]) -> DomainJudgement:
+    """The judgement, its reason naming the tier's links that only qualify the claim (or are mixed) and so were not judged."""
+    aside = [e for e in core if e not in carried]
+    if not aside:
+        return judgement
+    return DomainJudgement(judgement.domain, judgement.change,
+                           f"{judgement.reason} Judged on the links that support the claim, not on {ids(aside)} (qualifying or mixed).")
 
 
 def key_sources(evidence: list[Evidence], limit: int = 3) -> list[str]:
@@ -78,13 +96,13 @@ def grade_claim(kind: str, evidence: Iterable[Evidence], inclusions: set[tuple[s
     participants = count_participants(clinical or weighing, inclusions)
     overlap_note = (f" Reviews and the primary studies they may include count once; inclusion lists are not recorded, "
                     f"so overlap is presumed for {', '.join(overlap)}." if overlap else "")
-    shared = (judge_inconsistency(evidence, units, overlap_note),
-              judge_imprecision(weighing, participants, len({units[e.study_id] for e in weighing if e.is_human}), list(intervals)),
-              judge_publication_bias(evidence))
+    inconsistency, publication_bias = judge_inconsistency(evidence, units, overlap_note), judge_publication_bias(evidence)
+    intervals = list(intervals)
     rated = []
     for start, reason, core in starting_points(weighing):
-        inconsistency, imprecision, publication_bias = shared
-        domains = [judge_risk_of_bias(start, core), inconsistency, judge_indirectness(core, weighing), imprecision, publication_bias]
+        carried = carrying(core)
+        domains = [set_aside(judge_risk_of_bias(start, carried), core, carried), inconsistency, judge_indirectness(core, weighing),
+                   set_aside(tier_imprecision(carried or weighing, inclusions, intervals), core, carried), publication_bias]
         final = vocab.certainty_rank(start) + sum(d.change for d in domains)
         rated.append((max(1, min(4, final)), vocab.certainty_rank(start), start, reason, domains, core))
     final, _, start, start_reason, domains, core = max(rated, key=lambda r: (r[0], r[1]))
