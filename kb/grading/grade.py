@@ -189,8 +189,10 @@ def why(grade: Grade, evidence: list[Evidence], improves_without_treatment: bool
             downgrades = [vocab.CERTAINTY_DOMAINS.term(d.domain).label.lower() for d in grade.domains if d.change < 0]
             limits = f", downgraded for {', '.join(downgrades)}" if downgrades else ""
             return f"{label}: the supporting evidence is of very low certainty{limits}."
-        case Verdict.OVERSTATED:
+        case Verdict.OVERSTATED if kind in ("", ClaimKind.BENEFIT):
             return f"{label}: as many counted sources find smaller, conditional or no effects as support the claim as worded."
+        case Verdict.OVERSTATED:  # a risk played down, a description that goes too far: not a matter of effect size
+            return f"{label}: as many counted sources dispute or limit the claim as worded as support it."
         case Verdict.PARTLY_SUPPORTED:
             if comparator and 2 * len(comparator) >= len(indirect) and 2 * len(indirect) > len(supporting):
                 return f"{label}: trials show improvement, but mostly against other treatments rather than no treatment."
