@@ -230,6 +230,17 @@ async def test_home_page_has_counts_map_search_and_summary_first(datasette):
     assert re.findall(r">(\w+)</a>", tables)[0] == "claim_summary"
 
 
+async def test_home_page_checks_no_permission_per_table(datasette):
+    """Datasette's index view lists every table, checking a permission for each (and deep-copying the metadata each
+    time); our home page shows its own summary, so it must not pay for that listing. /.json stays Datasette's."""
+    datasette._permission_checks.clear()
+    response = await datasette.client.get("/")
+    assert response.status_code == 200 and 'rel="alternate"' in response.headers["link"]
+    assert not [c for c in datasette._permission_checks if c["action"] == "view-table"]
+    listing = await datasette.client.get("/.json")
+    assert listing.status_code == 200 and listing.json()["kb"]["tables_count"] > 0
+
+
 async def test_home_page_lists_the_first_claims_of_each_verdict_and_links_to_the_rest(datasette, monkeypatch):
     monkeypatch.setattr(kb.web.pages, "HOME_CLAIMS_PER_VERDICT", 2)
     html = (await datasette.client.get("/")).text
