@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kb import vocab
-from kb.grading.evidence import Evidence, designs, ids, weight
+from kb.grading.evidence import Evidence, count_participants, designs, ids, independent_units, weight
 from kb.grading.pooling import crosses_null
 from kb.vocab import Certainty, Directness, Domain, RiskOfBias, Stance
 
@@ -142,6 +142,24 @@ def judge_imprecision(evidence: list[Evidence], participants: int, n_independent
     if participants < serious or single:
         return DomainJudgement(Domain.IMPRECISION, -1, f"{prefix}{participants} known distinct participants across {n_independent} independent human sources{unknown_note}: too few for a precise answer.")
     return DomainJudgement(Domain.IMPRECISION, 0, f"{prefix}at least {participants} distinct participants across {n_independent} independent human sources{unknown_note}.")
+
+
+def tier_imprecision(body: list[Evidence], inclusions: set[tuple[str, str]], intervals: list[Interval]) -> DomainJudgement:
+    """Imprecision of the body of evidence a tier is rated on, as GRADE rates each body on its own: two small trials
+    that start high are imprecise however many people a case series or a review in a lower tier adds."""
+    in_body = {e.study_id for e in body}
+    units = independent_units(body, inclusions)
+    return judge_imprecision(body, count_participants(body, inclusions), len({units[e.study_id] for e in body if e.is_human}),
+                             [i for i in intervals if i.study_id in in_body])
+
+
+def set_aside(judgement: DomainJudgement, core: list[Evidence], carried: list[Evidence]) -> DomainJudgement:
+    """The judgement, its reason naming the tier's links that only qualify the claim (or are mixed) and so were not judged."""
+    aside = [e for e in core if e not in carried]
+    if not aside:
+        return judgement
+    return DomainJudgement(judgement.domain, judgement.change,
+                           f"{judgement.reason} Judged on the links that support the claim, not on {ids(aside)} (qualifying or mixed).")
 
 
 def judge_publication_bias(evidence: list[Evidence]) -> DomainJudgement:

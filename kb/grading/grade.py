@@ -7,10 +7,10 @@ from typing import Callable, Iterable
 
 from kb import vocab
 from kb.grading.certainty import (
-    DomainJudgement, Interval, carrying, judge_imprecision, judge_inconsistency, judge_indirectness,
-    judge_publication_bias, judge_risk_of_bias, starting_points,
+    DomainJudgement, Interval, carrying, judge_inconsistency, judge_indirectness, judge_publication_bias,
+    judge_risk_of_bias, set_aside, starting_points, tier_imprecision,
 )
-from kb.grading.evidence import Evidence, count_participants, designs, ids, independent_units, presumed_overlap
+from kb.grading.evidence import Evidence, count_participants, designs, independent_units, presumed_overlap
 from kb.grading.verdicts import UNGRADED_VERDICTS, VerdictContext, decide_verdict
 from kb.grading.evidence import CLINICAL_RATING
 from kb.grading.verdicts import MIN_RATING_TO_SUPPORT
@@ -42,24 +42,6 @@ class Grade:
     counts: dict[str, int] = field(default_factory=dict)
     tier_designs: str = ""
     presumed_overlap: list[str] = field(default_factory=list)
-
-
-def tier_imprecision(body: list[Evidence], inclusions: set[tuple[str, str]], intervals: list[Interval]) -> DomainJudgement:
-    """Imprecision of the body of evidence a tier is rated on, as GRADE rates each body on its own: two small trials
-    that start high are imprecise however many people a case series or a review in a lower tier adds."""
-    in_body = {e.study_id for e in body}
-    units = independent_units(body, inclusions)
-    return judge_imprecision(body, count_participants(body, inclusions), len({units[e.study_id] for e in body if e.is_human}),
-                             [i for i in intervals if i.study_id in in_body])
-
-
-def set_aside(judgement: DomainJudgement, core: list[Evidence], carried: list[Evidence]) -> DomainJudgement:
-    """The judgement, its reason naming the tier's links that only qualify the claim (or are mixed) and so were not judged."""
-    aside = [e for e in core if e not in carried]
-    if not aside:
-        return judgement
-    return DomainJudgement(judgement.domain, judgement.change,
-                           f"{judgement.reason} Judged on the links that support the claim, not on {ids(aside)} (qualifying or mixed).")
 
 
 def key_sources(evidence: list[Evidence], limit: int = 3) -> list[str]:
