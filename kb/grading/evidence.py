@@ -14,7 +14,6 @@ linked primary study published no later than the review is presumed to be includ
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, NamedTuple
 
 from kb import vocab
